@@ -1,0 +1,40 @@
+# Two commands matter: `make run` and `make test`. Both set up .venv from the lock file first.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run test lint lock sample clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+## Run the nightly pipeline on the bundled sample data into data/spf.duckdb.
+run: setup
+	$(BIN)/spf run
+
+## Lint, then the whole test suite (includes the real Prefect server test).
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check .
+
+## Re-resolve the pinned dependencies after editing pyproject.toml.
+lock: setup
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra test -o requirements.lock \
+	    --python-version 3.11 --no-header --custom-compile-command "make lock"
+
+## Regenerate the bundled sample workbooks and project reports (deterministic).
+sample: setup
+	$(BIN)/python -m ingest.samples.generate
+
+clean:
+	rm -rf data dbt_project/target dbt_project/logs

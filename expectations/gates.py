@@ -1,0 +1,200 @@
+"""Quality gates: run the Great Expectations suites of expectations/suites/ as checkpoints.
+
+Suites are JSON files in the repository, one per table (`ssi__beneficiaries`,
+`marts__coverage_sdg131`, ...). Each expectation carries a severity: `critical`
+blocks (an error), `warning` and `info` are reported only. Each expectation
+says in `meta.why` why it exists. Results go to a file-backed GX project in the
+pipeline's home, and every checkpoint updates the Data Docs site statisticians
+open in a browser.
+
+GX has no DuckDB datasource on this stack, so tables are validated as pandas
+frames (see ../shared/stack-notes.md).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import warnings
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from warehouse.paths import EXPECTATIONS_DIR
+
+SUITES_DIR = EXPECTATIONS_DIR / "suites"
+SITE = "spf"
+BLOCKING = "critical"
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One failed expectation: what it checks, why it exists, and where it failed."""
+
+    suite: str
+    expectation: str
+    column: str | None
+    severity: str
+    why: str
+    unexpected_count: int
+    examples: list
+    rows: list[dict] = field(default_factory=list)  # index columns of the failing rows
+
+    @property
+    def blocking(self) -> bool:
+        return self.severity == BLOCKING
+
+    def describe(self) -> str:
+        what = f"{self.expectation}({self.column})" if self.column else self.expectation
+        shown = ", ".join(repr(v) for v in self.examples[:5])
+        where = f" on {self.unexpected_count} row(s), e.g. {shown}" if self.unexpected_count \
+            else ""
+        return f"{self.suite}: {what} failed{where} [{self.severity}] - {self.why}"
+
+
+@dataclass
+class GateResult:
+    suite: str
+    failures: list[Failure]
+    docs_page: str | None
+    evaluated: int = 0
+
+    @property
+    def passed(self) -> bool:
+        return not any(f.blocking for f in self.failures)
+
+    @property
+    def warnings(self) -> list[Failure]:
+        return [f for f in self.failures if not f.blocking]
+
+
+class GateFailed(RuntimeError):
+    """A blocking expectation failed: nothing downstream may be published."""
+
+    def __init__(self, results: list[GateResult]):
+        self.results = results
+        blocking = [f for r in results for f in r.failures if f.blocking]
+        super().__init__("quality gate failed: " + "; ".join(f.describe() for f in blocking))
+
+
+def suite_names(prefix: str = "") -> list[str]:
+    return sorted(p.stem for p in SUITES_DIR.glob(f"{prefix}*.json"))
+
+
+def load_suite(name: str) -> dict:
+    return json.loads((SUITES_DIR / f"{name}.json").read_text())
+
+
+class Gates:
+    """A Great Expectations project in `gx_root` writing Data Docs to `docs_dir`."""
+
+    def __init__(self, gx_root: Path, docs_dir: Path):
+        self.gx_root = gx_root
+        self.docs_dir = docs_dir
+        self._checkpoints: dict[str, object] = {}
+
+    @cached_property
+    def context(self):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import great_expectations as gx  # ~2 s to import: only when a gate runs
+        logging.getLogger("great_expectations").setLevel(logging.ERROR)
+        context = gx.get_context(mode="file", project_root_dir=str(self.gx_root))
+        context.variables.progress_bars = {"globally": False}
+        context.variables.save()
+        sites = context.get_config().data_docs_sites or {}
+        if "local_site" in sites:
+            context.delete_data_docs_site("local_site")
+        site = {
+            "class_name": "SiteBuilder",
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend",
+                              "base_directory": str(self.docs_dir)},
+        }
+        if SITE in sites:
+            context.update_data_docs_site(SITE, site)
+        else:
+            context.add_data_docs_site(SITE, site)
+        return context
+
+    def _checkpoint(self, name: str, index_columns: list[str]):
+        if name in self._checkpoints:
+            return self._checkpoints[name]
+        import great_expectations as gx
+
+        context = self.context
+        source = context.data_sources.add_or_update_pandas(name="spf")
+        asset = next((a for a in source.assets if a.name == name), None) or \
+            source.add_dataframe_asset(name=name)
+        batch = next((b for b in asset.batch_definitions if b.name == "all"), None) or \
+            asset.add_batch_definition_whole_dataframe("all")
+        spec = load_suite(name)
+        suite = context.suites.add_or_update(gx.ExpectationSuite(
+            name=name, expectations=spec["expectations"], meta=spec.get("meta", {})))
+        definition = context.validation_definitions.add_or_update(
+            gx.ValidationDefinition(name=name, data=batch, suite=suite))
+        checkpoint = context.checkpoints.add_or_update(gx.Checkpoint(
+            name=name, validation_definitions=[definition],
+            actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=[SITE])],
+            result_format={"result_format": "COMPLETE",
+                           "unexpected_index_column_names": index_columns},
+        ))
+        self._checkpoints[name] = checkpoint
+        return checkpoint
+
+    def validate(self, name: str, frame: pd.DataFrame, index_columns: list[str],
+                 run_name: str | None = None) -> GateResult:
+        """Run suite `name` on `frame`; failing rows are identified by `index_columns`."""
+        from great_expectations.core.run_identifier import RunIdentifier
+
+        checkpoint = self._checkpoint(name, [c for c in index_columns if c in frame.columns])
+        result = checkpoint.run(batch_parameters={"dataframe": frame},
+                                run_id=RunIdentifier(run_name=run_name))
+        failures, page, evaluated = [], None, 0
+        for identifier, run in result.run_results.items():
+            page = self._docs_page(identifier)
+            for item in run.results:
+                evaluated += 1
+                if item.success:
+                    continue
+                config = item.expectation_config
+                details = item.result or {}
+                rows = [{k: _plain(v) for k, v in row.items()}
+                        for row in details.get("unexpected_index_list") or []
+                        if isinstance(row, dict)]
+                failures.append(Failure(
+                    suite=name, expectation=config.type, column=config.kwargs.get("column"),
+                    severity=str(getattr(config.severity, "value", config.severity)),
+                    why=(config.meta or {}).get("why", ""),
+                    unexpected_count=int(details.get("unexpected_count") or 0),
+                    examples=[_plain(v) for v in (details.get("partial_unexpected_list")
+                                                  or [details.get("observed_value")])],
+                    rows=rows,
+                ))
+        return GateResult(name, failures, page, evaluated)
+
+    def _docs_page(self, identifier) -> str | None:
+        try:
+            urls = self.context.get_docs_sites_urls(resource_identifier=identifier,
+                                                    site_name=SITE)
+            return urls[0]["site_url"] if urls else None
+        except Exception:  # a missing docs page must never fail a gate
+            log.warning("no Data Docs page for %s", identifier, exc_info=True)
+            return None
+
+
+def _plain(value):
+    """numpy and pandas scalars as plain Python values (for JSON and messages)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        try:
+            return value.item()
+        except (ValueError, AttributeError):
+            return value
+    return value

@@ -1,0 +1,59 @@
+"""The nightly flow: land and load what is new, build the marts, gate them, publish."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from warehouse import pipeline
+from warehouse.paths import SAMPLE_SSI_DIR, Paths, resolve
+
+
+@task(name="ingest_ssi_submissions", cache_policy=NO_CACHE)
+def ingest_ssi_submissions(paths: Paths, landing: Path, run_id: str) -> dict:
+    return pipeline.ingest_ssi_step(paths, landing, run_id)
+
+
+@task(name="build_marts", cache_policy=NO_CACHE)
+def build_marts(paths: Paths, run_id: str) -> dict:
+    return pipeline.build_step(paths, run_id)
+
+
+@task(name="validate_marts", cache_policy=NO_CACHE)
+def validate_marts(paths: Paths, run_id: str) -> dict:
+    return pipeline.gate_marts_step(paths, run_id)
+
+
+@task(name="publish_warehouse", cache_policy=NO_CACHE)
+def publish_warehouse(paths: Paths, run_id: str) -> dict:
+    return pipeline.publish_step(paths, run_id)
+
+
+@flow(name="spf-nightly", log_prints=True)
+def nightly(landing: str | None = None, rmt_dir: str | None = None, rmt_url: str | None = None,
+            warehouse: str | None = None) -> dict:
+    """Load new SSI workbooks and project reports, then rebuild, gate and publish the marts.
+
+    Defaults mean the bundled sample data and the default warehouse (data/spf.duckdb).
+    """
+    logger = get_run_logger()
+    paths = resolve(warehouse)
+    run_id = pipeline.new_run_id()
+    summary: dict = {"run_id": run_id, "warehouse": str(paths.warehouse)}
+    with pipeline.writer_lock(paths):
+        summary["ssi"] = ingest_ssi_submissions(
+            paths, Path(landing) if landing else SAMPLE_SSI_DIR, run_id)
+        if pipeline.is_current(paths):
+            logger.info("nothing new since the last publication; warehouse unchanged")
+            summary["published"] = False
+            return summary
+        try:
+            summary["build"] = build_marts(paths, run_id)
+            summary["marts_gate"] = validate_marts(paths, run_id)
+            summary.update(publish_warehouse(paths, run_id))
+        finally:
+            pipeline.discard_build(paths, run_id)
+    summary["published"] = True
+    return summary

@@ -1,0 +1,106 @@
+"""The raw layer: the pipeline's private DuckDB state, one table per parsed sheet.
+
+Raw tables hold every accepted submission (every revision), each row carrying its
+submission id, its file's sha256 and the spreadsheet row it came from. `*_files`
+tables record every landed file and what became of it. Nothing here is shown to
+analysts directly; each build copies what the marts need (without personal data).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+SSI_DDL = """
+create schema if not exists raw;
+create table if not exists raw.ssi_files (
+    sha256 varchar not null,
+    original_name varchar not null,
+    size_bytes bigint,
+    received_at timestamptz,
+    archive_path varchar,
+    status varchar not null,          -- loaded | duplicate | rejected
+    reason_code varchar,
+    reason_message varchar,
+    problems json,                    -- every problem found: code, sheet, cell, value, message
+    submission_id varchar,
+    country_iso3 varchar,
+    reference_year integer,
+    revision integer,
+    run_id varchar,
+    processed_at timestamptz default current_timestamp,
+    primary key (sha256, original_name)
+);
+create table if not exists raw.ssi_submissions (
+    submission_id varchar primary key,
+    sha256 varchar not null,
+    country_iso3 varchar not null,
+    reference_year integer not null,
+    revision integer not null,
+    language varchar,
+    country_name varchar,
+    submission_date date,
+    institution varchar,
+    contact_email varchar,            -- personal data: stays in the raw layer
+    currency varchar,
+    sheets varchar[],                 -- codes of the sheets present (some are optional)
+    run_id varchar,
+    loaded_at timestamptz default current_timestamp
+);
+create table if not exists raw.ssi_cover (
+    submission_id varchar not null, sha256 varchar not null,
+    cell varchar, key varchar, label varchar, value varchar
+);
+create table if not exists raw.ssi_context (
+    submission_id varchar not null, sha256 varchar not null, source_row integer,
+    item varchar, total double, women double, men double, extra json
+);
+create table if not exists raw.ssi_schemes (
+    submission_id varchar not null, sha256 varchar not null, source_row integer,
+    scheme_id varchar, scheme_name varchar, scheme_type varchar, institution varchar,
+    legal_basis varchar, start_year integer, extra json
+);
+create table if not exists raw.ssi_contributors (
+    submission_id varchar not null, sha256 varchar not null, source_row integer,
+    scheme_id varchar, function varchar, total bigint, women bigint, men bigint, extra json
+);
+create table if not exists raw.ssi_beneficiaries (
+    submission_id varchar not null, sha256 varchar not null, source_row integer,
+    scheme_id varchar, function varchar, benefit_form varchar,
+    total bigint, women bigint, men bigint, extra json
+);
+create table if not exists raw.ssi_expenditure (
+    submission_id varchar not null, sha256 varchar not null, source_row integer,
+    scheme_id varchar, function varchar,
+    benefits_cash double, benefits_kind double, admin double, extra json
+);
+"""
+
+SSI_TABLES = ("context", "schemes", "contributors", "beneficiaries", "expenditure")
+
+# Columns left out of every build: personal data never reaches the published warehouse.
+PERSONAL_COLUMNS = {"ssi_submissions": ("contact_email",)}
+PERSONAL_ROWS = {"ssi_cover": "key is distinct from 'contact_email'"}
+
+
+def connect_state(path: Path) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) the pipeline's state database for writing."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    con.execute(SSI_DDL)
+    return con
+
+
+def append(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict] | pd.DataFrame) -> int:
+    """Insert `rows` (a frame, or dicts keyed by column name) into `table` in one statement."""
+    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame.from_records(rows)
+    if frame.empty:
+        return 0
+    con.register("_rows", frame)
+    try:
+        con.execute(f"insert into {table} by name select * from _rows")
+    finally:
+        con.unregister("_rows")
+    return len(frame)

@@ -1,0 +1,812 @@
+"""Generate the bundled synthetic SSI sample: `python -m ingest.samples.generate [--out DIR]`.
+
+One workbook per phase-1 focus country and reference year (2019, 2022), plus a
+revision 2 of Cambodia 2019. The numbers are SYNTHETIC: orders of magnitude are
+realistic (population, GDP in national currency, coverage levels by income
+group) so indicators and dashboards look plausible, but no figure is an official
+statistic. A fixed seed per country makes every run write the same bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest.samples.workbook import write_ssi_workbook
+
+SEED = 20161
+YEARS = (2019, 2022)
+POP_GROWTH = 0.015  # per year, applied to the hard-coded 2019 population
+DEFAULT_OUT = Path(__file__).resolve().parent / "ssi"
+
+# Labels language per country. Everything is written in English until the parser
+# has been tried on the other languages: flip this one switch to use LANGUAGE.
+USE_COUNTRY_LANGUAGES = False
+LANGUAGE = {
+    **dict.fromkeys(("CMR", "NER", "SEN", "TGO"), "fr"),
+    **dict.fromkeys(("SLV", "HND", "PRY"), "es"),
+    **dict.fromkeys(("CPV", "MOZ", "TLS"), "pt"),
+}
+
+PER, LUMP, KIND = "CASH_PERIODIC", "CASH_LUMP", "KIND"
+
+
+@dataclass(frozen=True)
+class Pay:
+    """A benefit a scheme pays: function, form, first year paid, optional reach.
+
+    `reach` is the share of the function's denominator reached by a
+    non-contributory scheme (None: drawn at random in a plausible range).
+    """
+
+    function: str
+    form: str = PER
+    since: int = 0
+    reach: float | None = None
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """One scheme of the inventory; `contrib`/`old` weight its share of the country's
+    contributors and old-age recipients."""
+
+    scheme_id: str
+    name: str
+    type: str
+    institution: str
+    legal_basis: str
+    start_year: int
+    pays: tuple[Pay, ...]
+    contrib: float = 0.0
+    old: float = 0.0
+
+
+@dataclass(frozen=True)
+class Country:
+    """Approximate 2019 magnitudes of one country (shares are of total population
+    unless said otherwise): rounded orders of magnitude in line with UN population
+    estimates and national accounts, not official figures."""
+
+    iso3: str
+    name: str
+    currency: str
+    pop: int  # total population 2019
+    gdp: float  # GDP 2019, national currency
+    gdp_growth: float  # nominal GDP 2022 / 2019
+    gov: float  # general government expenditure, share of GDP
+    child: float  # aged 0-14
+    pens: float  # above the statutory pensionable age
+    births: float  # women giving birth in the year
+    emp_women: float  # women's share of the employed
+    unemp: float  # unemployment rate (share of the labour force)
+    formal: float  # SI contributors, share of the employed
+    old_cov: float  # old-age pension recipients, share of POP_PENSIONABLE
+    sa: float  # social assistance (function SA) recipients
+    institution: str  # reporting institution
+    schemes: tuple[Scheme, ...]
+    expenditure: bool = True
+    emp_rate: float | None = None  # employed, share of aged 15-64 (None: drawn)
+    women_pop: float | None = None  # women's share of the population (None: drawn)
+
+
+def S(scheme_id, name, type_, institution, legal_basis, start_year, *pays, contrib=0.0, old=0.0):
+    """Short constructor for the scheme tables below."""
+    return Scheme(scheme_id, name, type_, institution, legal_basis, start_year, tuple(pays),
+                  contrib, old)
+
+
+def P(function, form=PER, since=0, reach=None):
+    """Short constructor for the benefits a scheme pays."""
+    return Pay(function, form, since, reach)
+
+
+PENSION_SET = (P("OLD"), P("DIS"), P("SURV"))
+
+COUNTRIES: tuple[Country, ...] = (
+    Country(
+        "CPV", "Cabo Verde", "CVE", 550_000, 195.0e9, 1.05, 0.30, 0.28, 0.07, 0.020, 0.44,
+        0.10, 0.40, 0.85, 0.03, "Ministério da Família, Inclusão e Desenvolvimento Social",
+        (
+            S("INPS", "Regime de proteção social obrigatória", "SI",
+              "Instituto Nacional de Previdência Social", "Lei de Bases da Proteção Social",
+              1982, *PENSION_SET, P("MATERN"), P("SICK"), P("UNE", since=2016), P("CHILD"),
+              contrib=0.85, old=0.30),
+            S("FP", "Regime de pensões da função pública", "SI", "Direção-Geral do Tesouro",
+              "Estatuto da Aposentação", 1989, *PENSION_SET, contrib=0.15, old=0.15),
+            S("PSM", "Pensão social mínima", "SA", "Centro Nacional de Pensões Sociais",
+              "Lei de Bases da Proteção Social", 2006, P("OLD"), P("DIS", reach=0.20),
+              old=0.55),
+            S("RSI", "Rendimento Social de Inclusão", "SA",
+              "Ministério da Família, Inclusão e Desenvolvimento Social",
+              "Decreto-Lei do Rendimento Social de Inclusão", 2020, P("SA")),
+        ),
+    ),
+    Country(
+        "KHM", "Cambodia", "KHR", 16_490_000, 110.0e12, 1.18, 0.22, 0.31, 0.07, 0.023, 0.48,
+        0.03, 0.18, 0.05, 0.04, "Ministry of Labour and Vocational Training",
+        (
+            S("NSSF", "National Social Security Fund (private sector)", "SI",
+              "National Social Security Fund", "Law on Social Security Schemes", 2008,
+              P("INJ"), P("MATERN"), P("HEALTH", KIND), P("OLD", since=2022),
+              contrib=0.85, old=0.05),
+            S("NSSFC", "National Social Security Fund for Civil Servants", "SI",
+              "National Social Security Fund for Civil Servants",
+              "Sub-decree on the NSSF for Civil Servants", 2008, *PENSION_SET,
+              P("SURV", LUMP), contrib=0.12, old=0.70),
+            S("NFV", "National Fund for Veterans", "SI", "National Fund for Veterans",
+              "Sub-decree on the National Fund for Veterans", 2010, *PENSION_SET,
+              contrib=0.03, old=0.30),
+            S("CTPWC", "Cash Transfer Programme for Pregnant Women and Children under Two",
+              "SA", "Ministry of Social Affairs, Veterans and Youth Rehabilitation",
+              "Sub-decree on the cash transfer programme", 2019,
+              P("MATERN", LUMP, reach=0.12), P("CHILD", reach=0.03)),
+        ),
+    ),
+    Country(
+        "CMR", "Cameroon", "XAF", 25_880_000, 23.8e12, 1.18, 0.15, 0.42, 0.045, 0.035, 0.46,
+        0.04, 0.12, 0.12, 0.01, "Ministère du Travail et de la Sécurité Sociale",
+        (
+            S("CNPS", "Caisse Nationale de Prévoyance Sociale", "SI",
+              "Caisse Nationale de Prévoyance Sociale", "Code de sécurité sociale", 1967,
+              *PENSION_SET, P("INJ"), P("CHILD"), P("MATERN"), contrib=0.75, old=0.55),
+            S("PFP", "Régime des pensions de la fonction publique", "SI",
+              "Ministère des Finances", "Statut général de la fonction publique", 1974,
+              *PENSION_SET, contrib=0.25, old=0.45),
+            S("PFS", "Projet Filets Sociaux", "SA", "Unité de gestion du Projet Filets Sociaux",
+              "Accord de financement", 2013, P("SA")),
+        ),
+    ),
+    Country(
+        "SLV", "El Salvador", "USD", 6_450_000, 27.0e9, 1.18, 0.24, 0.27, 0.10, 0.020, 0.41,
+        0.06, 0.28, 0.20, 0.02, "Ministerio de Trabajo y Previsión Social",
+        (
+            S("SAP", "Sistema de Ahorro para Pensiones", "SI",
+              "Administradoras de Fondos de Pensiones", "Ley del Sistema de Ahorro para Pensiones",
+              1998, *PENSION_SET, P("OLD", LUMP), contrib=0.65, old=0.45),
+            S("ISSS", "Seguro Social - salud y riesgos profesionales", "SI",
+              "Instituto Salvadoreño del Seguro Social", "Ley del Seguro Social", 1954,
+              P("MATERN"), P("SICK"), P("INJ"), P("HEALTH", KIND), contrib=0.30),
+            S("INPEP", "Régimen de pensiones de los empleados públicos", "SI",
+              "Instituto Nacional de Pensiones de los Empleados Públicos", "Ley del INPEP",
+              1975, P("OLD"), P("SURV"), contrib=0.05, old=0.25),
+            S("PBU", "Pensión Básica Universal", "UNI",
+              "Fondo de Inversión Social para el Desarrollo Local",
+              "Ley de Desarrollo y Protección Social", 2009, P("OLD"), old=0.30),
+            S("CSOL", "Comunidades Solidarias", "SA",
+              "Fondo de Inversión Social para el Desarrollo Local",
+              "Ley de Desarrollo y Protección Social", 2009, P("SA"), P("CHILD", reach=0.04)),
+        ),
+    ),
+    Country(
+        "HND", "Honduras", "HNL", 9_750_000, 615.0e9, 1.30, 0.27, 0.31, 0.07, 0.022, 0.37,
+        0.06, 0.18, 0.10, 0.05, "Secretaría de Trabajo y Seguridad Social",
+        (
+            S("IHSS", "Régimen del Seguro Social", "SI", "Instituto Hondureño de Seguridad Social",
+              "Ley del Seguro Social", 1959, *PENSION_SET, P("MATERN"), P("SICK"), P("INJ"),
+              P("HEALTH", KIND), contrib=0.80, old=0.50),
+            S("INJUPEMP", "Régimen de jubilaciones de los empleados públicos", "SI",
+              "Instituto Nacional de Jubilaciones y Pensiones de los Empleados y Funcionarios "
+              "del Poder Ejecutivo", "Ley del INJUPEMP", 1971, *PENSION_SET,
+              contrib=0.20, old=0.50),
+            S("BVM", "Bono Vida Mejor", "SA", "Secretaría de Desarrollo e Inclusión Social",
+              "Decreto Ejecutivo", 2014, P("SA"), P("CHILD", reach=0.06)),
+        ),
+    ),
+    Country(
+        "IND", "India", "INR", 1_366_400_000, 200.7e12, 1.36, 0.28, 0.26, 0.09, 0.020, 0.20,
+        0.06, 0.10, 0.24, 0.03, "Ministry of Labour and Employment",
+        (
+            S("EPS", "Employees' Pension Scheme", "SI", "Employees' Provident Fund Organisation",
+              "Employees' Provident Funds and Miscellaneous Provisions Act", 1995,
+              *PENSION_SET, contrib=0.55, old=0.25),
+            S("ESI", "Employees' State Insurance Scheme", "SI",
+              "Employees' State Insurance Corporation", "Employees' State Insurance Act", 1952,
+              P("SICK"), P("MATERN"), P("INJ"), P("DIS"), P("HEALTH", KIND), contrib=0.35),
+            S("CGP", "Central Government Employees' Pension", "SI",
+              "Department of Pension and Pensioners' Welfare", "Central Civil Services "
+              "(Pension) Rules", 1972, P("OLD"), P("SURV"), P("DIS"), contrib=0.10, old=0.25),
+            S("IGNOAPS", "Indira Gandhi National Old Age Pension Scheme", "SA",
+              "Ministry of Rural Development", "National Social Assistance Programme", 2007,
+              P("OLD"), old=0.50),
+            S("PMMVY", "Pradhan Mantri Matru Vandana Yojana", "UNI",
+              "Ministry of Women and Child Development", "National Food Security Act", 2017,
+              P("MATERN", LUMP, reach=0.25)),
+        ),
+        women_pop=0.482,
+    ),
+    Country(
+        "IDN", "Indonesia", "IDR", 270_600_000, 15_833e12, 1.24, 0.16, 0.26, 0.09, 0.020, 0.39,
+        0.05, 0.22, 0.14, 0.04, "Coordinating Ministry for Human Development and Culture",
+        (
+            S("BPJSTK", "Jaminan Pensiun dan Jaminan Kecelakaan Kerja", "SI",
+              "BPJS Ketenagakerjaan", "Law on the National Social Security System", 2015,
+              *PENSION_SET, P("INJ"), P("UNE", since=2022), contrib=0.75, old=0.15),
+            S("TASPEN", "Program Pensiun Pegawai Negeri Sipil", "SI", "PT TASPEN (Persero)",
+              "Law on civil servant pensions", 1963, *PENSION_SET, contrib=0.25, old=0.85),
+            S("JKNPBI", "Jaminan Kesehatan Nasional - Penerima Bantuan Iuran", "SA",
+              "BPJS Kesehatan", "Law on the National Social Security System", 2014,
+              P("HEALTH", KIND, reach=0.35)),
+            S("PKH", "Program Keluarga Harapan", "SA", "Kementerian Sosial",
+              "Ministerial regulation on PKH", 2007, P("SA"), P("CHILD", reach=0.08)),
+        ),
+    ),
+    Country(
+        "KGZ", "Kyrgyzstan", "KGS", 6_420_000, 619.0e9, 1.45, 0.30, 0.33, 0.09, 0.026, 0.40,
+        0.06, 0.45, 0.95, 0.05, "Ministry of Labour, Social Security and Migration",
+        (
+            S("SF", "State social insurance - pensions", "SI", "Social Fund of the Kyrgyz Republic",
+              "Law on State Social Insurance", 1997, *PENSION_SET, P("MATERN"), P("INJ"),
+              contrib=0.95, old=0.95),
+            S("MIL", "Pensions of military and law-enforcement personnel", "SI",
+              "Ministry of Defence", "Law on pensions of military personnel", 1993,
+              P("OLD"), P("DIS"), P("SURV"), contrib=0.05, old=0.05),
+            S("AYALIK", "Monthly social benefit (ayalik)", "UNI",
+              "Ministry of Labour, Social Security and Migration", "Law on State Benefits",
+              2010, P("DIS", reach=0.15)),
+            S("UBK", "Uy-bulogo komok - allowance for low-income families", "SA",
+              "Ministry of Labour, Social Security and Migration", "Law on State Benefits",
+              2018, P("CHILD", reach=0.12), P("SA")),
+            S("SUYUNCHU", "Suyunchu birth grant", "UNI",
+              "Ministry of Labour, Social Security and Migration", "Law on State Benefits",
+              2018, P("MATERN", LUMP, reach=0.80)),
+        ),
+    ),
+    Country(
+        "LAO", "Lao People's Democratic Republic", "LAK", 7_170_000, 162.0e12, 1.33, 0.17,
+        0.32, 0.065, 0.023, 0.48, 0.04, 0.10, 0.06, 0.01, "Ministry of Labour and Social Welfare",
+        (
+            S("LSSO-E", "Social security scheme for enterprise employees", "SI",
+              "Lao Social Security Organisation", "Law on Social Security", 2001,
+              *PENSION_SET, P("MATERN"), P("SICK"), P("INJ"), P("HEALTH", KIND),
+              contrib=0.55, old=0.25),
+            S("LSSO-S", "Social security scheme for civil servants and armed forces", "SI",
+              "Lao Social Security Organisation", "Law on Social Security", 1995,
+              *PENSION_SET, contrib=0.45, old=0.75),
+            S("MECG", "Mother and Early Childhood Grant", "UNI",
+              "Ministry of Labour and Social Welfare", "Decree on social welfare", 2019,
+              P("MATERN", LUMP, reach=0.05), P("CHILD", reach=0.01)),
+        ),
+        expenditure=False,
+    ),
+    Country(
+        "MWI", "Malawi", "MWK", 18_630_000, 8.6e12, 1.50, 0.22, 0.43, 0.04, 0.035, 0.48,
+        0.06, 0.05, 0.03, 0.07, "Ministry of Labour",
+        (
+            S("MOP", "Mandatory occupational pension scheme", "SI",
+              "Registrar of Financial Institutions", "Pension Act", 2011, *PENSION_SET,
+              contrib=0.55, old=0.15),
+            S("PSPS", "Public Service Pension Scheme", "SI", "Public Service Pension Trust Fund",
+              "Pension Act", 1955, *PENSION_SET, contrib=0.40, old=0.85),
+            S("WCF", "Workers' Compensation Fund", "SI", "Ministry of Labour",
+              "Workers' Compensation Act", 2000, P("INJ"), contrib=0.05),
+            S("SCTP", "Social Cash Transfer Programme (Mtukula Pakhomo)", "SA",
+              "Ministry of Gender, Community Development and Social Welfare",
+              "National Social Support Policy", 2006, P("SA")),
+        ),
+    ),
+    Country(
+        "MOZ", "Mozambique", "MZN", 30_370_000, 950.0e9, 1.18, 0.30, 0.44, 0.045, 0.038, 0.50,
+        0.04, 0.06, 0.20, 0.02, "Ministério do Trabalho e Segurança Social",
+        (
+            S("INSS", "Sistema de Segurança Social Obrigatória", "SI",
+              "Instituto Nacional de Segurança Social", "Lei da Protecção Social", 1989,
+              *PENSION_SET, P("MATERN"), P("SICK"), contrib=0.75, old=0.25),
+            S("INPS", "Regime de Previdência dos Funcionários e Agentes do Estado", "SI",
+              "Instituto Nacional de Previdência Social",
+              "Estatuto Geral dos Funcionários e Agentes do Estado", 1987, *PENSION_SET,
+              contrib=0.25, old=0.20),
+            S("PSSB", "Programa Subsídio Social Básico", "SA", "Instituto Nacional de Acção Social",
+              "Regulamento do Subsistema de Segurança Social Básica", 1990, P("OLD"),
+              P("DIS", reach=0.10), old=0.55),
+            S("CG02", "Subsídio para Crianças 0-2 anos", "UNI",
+              "Instituto Nacional de Acção Social",
+              "Regulamento do Subsistema de Segurança Social Básica", 2018,
+              P("CHILD", reach=0.01)),
+        ),
+    ),
+    Country(
+        "MMR", "Myanmar", "MMK", 54_050_000, 104.0e12, 1.35, 0.20, 0.26, 0.095, 0.020, 0.42,
+        0.03, 0.08, 0.12, 0.01, "Ministry of Labour",
+        (
+            S("SSB", "Social Security Scheme", "SI", "Social Security Board", "Social Security Law",
+              1956, P("SICK"), P("MATERN"), P("INJ"), P("HEALTH", KIND), contrib=0.70),
+            S("CSP", "Civil service pension", "SI",
+              "Pension Department, Ministry of Planning and Finance", "Pension Rules", 1954,
+              *PENSION_SET, contrib=0.30, old=0.60),
+            S("SPEN", "Social pension", "UNI", "Department of Social Welfare",
+              "National Social Protection Strategic Plan", 2017, P("OLD"), old=0.40),
+            S("MCCT", "Maternal and Child Cash Transfer", "UNI", "Department of Social Welfare",
+              "National Social Protection Strategic Plan", 2017, P("MATERN", reach=0.10),
+              P("CHILD", reach=0.02)),
+        ),
+        expenditure=False,
+    ),
+    Country(
+        "NER", "Niger", "XOF", 23_310_000, 7.5e12, 1.22, 0.22, 0.45, 0.04, 0.040, 0.40,
+        0.03, 0.04, 0.06, 0.015, "Ministère de l'Emploi, du Travail et de la Protection Sociale",
+        (
+            S("CNSS", "Caisse Nationale de Sécurité Sociale - régime général", "SI",
+              "Caisse Nationale de Sécurité Sociale", "Code de sécurité sociale", 1965,
+              *PENSION_SET, P("INJ"), P("CHILD"), P("MATERN"), contrib=0.60, old=0.50),
+            S("CARENI", "Caisse Autonome des Retraites du Niger", "SI",
+              "Caisse Autonome des Retraites du Niger", "Statut général de la fonction publique",
+              2012, *PENSION_SET, contrib=0.40, old=0.50),
+            S("PFSA", "Projet Filets Sociaux adaptatifs", "SA", "Cellule Filets Sociaux",
+              "Accord de financement", 2011, P("SA")),
+        ),
+    ),
+    Country(
+        "PSE", "Occupied Palestinian Territory", "ILS", 4_690_000, 61.0e9, 1.05, 0.28, 0.38,
+        0.05, 0.029, 0.17, 0.10, 0.20, 0.08, 0.025, "Ministry of Social Development",
+        (
+            S("PPA-C", "Public sector pension (civil)", "SI", "Palestinian Pension Agency",
+              "Public Pension Law", 2006, *PENSION_SET, contrib=0.70, old=0.60),
+            S("PPA-S", "Security forces pension", "SI", "Palestinian Pension Agency",
+              "Insurance and Pensions Law for the Security Forces", 2005, *PENSION_SET,
+              P("INJ"), contrib=0.30, old=0.40),
+            S("NCTP", "National Cash Transfer Programme", "SA", "Ministry of Social Development",
+              "Cabinet decision", 2010, P("SA")),
+        ),
+        expenditure=False,
+        emp_rate=0.40,
+    ),
+    Country(
+        "PAK", "Pakistan", "PKR", 216_570_000, 38.6e12, 1.72, 0.22, 0.35, 0.065, 0.028, 0.21,
+        0.05, 0.10, 0.05, 0.02, "Ministry of Overseas Pakistanis and Human Resource Development",
+        (
+            S("EOBI", "Employees' Old-Age Benefits Institution", "SI",
+              "Employees' Old-Age Benefits Institution", "Employees' Old-Age Benefits Act",
+              1976, *PENSION_SET, P("OLD", LUMP), contrib=0.45, old=0.35),
+            S("PESSI", "Provincial employees' social security", "SI",
+              "Provincial Employees' Social Security Institutions",
+              "Provincial Employees' Social Security Ordinance", 1967, P("SICK"), P("MATERN"),
+              P("INJ"), P("HEALTH", KIND), contrib=0.25),
+            S("GOVP", "Federal and provincial government pensions", "SI",
+              "Accountant General Pakistan Revenues", "Civil Servants Act", 1973, P("OLD"),
+              P("SURV"), contrib=0.30, old=0.65),
+            S("BISP", "Benazir Income Support Programme", "SA",
+              "Benazir Income Support Programme", "Benazir Income Support Programme Act", 2008,
+              P("SA")),
+        ),
+        women_pop=0.493,
+    ),
+    Country(
+        "PRY", "Paraguay", "PYG", 7_040_000, 238.0e12, 1.21, 0.20, 0.29, 0.065, 0.021, 0.41,
+        0.07, 0.22, 0.45, 0.03, "Ministerio de Trabajo, Empleo y Seguridad Social",
+        (
+            S("IPS", "Instituto de Previsión Social - régimen general", "SI",
+              "Instituto de Previsión Social", "Ley del Instituto de Previsión Social", 1943,
+              *PENSION_SET, P("MATERN"), P("SICK"), P("INJ"), P("HEALTH", KIND),
+              contrib=0.80, old=0.25),
+            S("CF", "Caja Fiscal - jubilaciones del sector público", "SI", "Ministerio de Hacienda",
+              "Ley de la Caja Fiscal", 2003, *PENSION_SET, contrib=0.20, old=0.15),
+            S("PAAM", "Pensión alimentaria para adultos mayores en situación de pobreza", "SA",
+              "Ministerio de Hacienda", "Ley de pensión alimentaria para adultos mayores", 2010,
+              P("OLD"), old=0.60),
+            S("TEKO", "Tekoporã", "SA", "Ministerio de Desarrollo Social",
+              "Decreto del Poder Ejecutivo", 2005, P("SA"), P("CHILD", reach=0.10)),
+        ),
+    ),
+    Country(
+        "SEN", "Senegal", "XOF", 16_300_000, 14.1e12, 1.24, 0.23, 0.42, 0.05, 0.033, 0.38,
+        0.07, 0.12, 0.22, 0.018,
+        "Ministère du Travail, du Dialogue social et des Relations avec les Institutions",
+        (
+            S("CSS",
+              "Caisse de Sécurité Sociale - prestations familiales et risques professionnels", "SI",
+              "Caisse de Sécurité Sociale", "Code de la sécurité sociale", 1956,
+              P("CHILD"), P("MATERN"), P("INJ"), contrib=0.40),
+            S("IPRES", "Institution de Prévoyance Retraite du Sénégal", "SI",
+              "Institution de Prévoyance Retraite du Sénégal", "Loi portant régime de retraite",
+              1958, *PENSION_SET, contrib=0.40, old=0.60),
+            S("FNR", "Fonds National de Retraite", "SI", "Ministère des Finances et du Budget",
+              "Code des pensions civiles et militaires", 1961, *PENSION_SET,
+              contrib=0.20, old=0.40),
+            S("PNBSF", "Programme National de Bourses de Sécurité Familiale", "SA",
+              "Délégation générale à la protection sociale et à la solidarité nationale",
+              "Décret portant création du programme", 2013, P("SA")),
+        ),
+    ),
+    Country(
+        "TLS", "Timor-Leste", "USD", 1_290_000, 2.0e9, 1.05, 0.55, 0.37, 0.065, 0.029, 0.38,
+        0.05, 0.13, 0.92, 0.04, "Ministry of Social Solidarity and Inclusion",
+        (
+            S("RCSS", "Contributory Social Security Regime", "SI",
+              "Instituto Nacional de Segurança Social",
+              "Law on the Contributory Social Security Regime", 2017, *PENSION_SET,
+              P("MATERN"), contrib=0.75, old=0.04),
+            S("RTSS", "Transitional social security regime for civil servants", "SI",
+              "Instituto Nacional de Segurança Social", "Law on the transitional regime", 2012,
+              *PENSION_SET, contrib=0.25, old=0.06),
+            S("SAII", "Subsídio de Apoio a Idosos e Inválidos", "UNI",
+              "Ministério da Solidariedade Social e Inclusão", "Decree-Law on the SAII", 2008,
+              P("OLD"), P("DIS", reach=0.30), old=0.90),
+            S("BDM", "Bolsa da Mãe", "SA", "Ministério da Solidariedade Social e Inclusão",
+              "Decree-Law on the Bolsa da Mãe", 2012, P("CHILD", reach=0.10), P("SA")),
+        ),
+    ),
+    Country(
+        "TGO", "Togo", "XOF", 8_080_000, 4.2e12, 1.20, 0.22, 0.41, 0.045, 0.033, 0.49,
+        0.04, 0.06, 0.10, 0.01,
+        "Ministère de la Fonction Publique, du Travail et du Dialogue Social",
+        (
+            S("CNSS", "Caisse Nationale de Sécurité Sociale", "SI",
+              "Caisse Nationale de Sécurité Sociale", "Code de sécurité sociale", 1973,
+              *PENSION_SET, P("INJ"), P("CHILD"), P("MATERN"), contrib=0.65, old=0.50),
+            S("CRT", "Caisse de Retraites du Togo", "SI", "Caisse de Retraites du Togo",
+              "Code des pensions civiles et militaires", 1963, *PENSION_SET,
+              contrib=0.35, old=0.50),
+            S("FSB", "Filets sociaux et services de base - transferts monétaires", "SA",
+              "Agence Nationale d'Appui au Développement à la Base", "Accord de financement",
+              2017, P("SA")),
+        ),
+    ),
+    Country(
+        "VNM", "Viet Nam", "VND", 96_460_000, 7_707e12, 1.24, 0.20, 0.25, 0.10, 0.020, 0.47,
+        0.03, 0.28, 0.38, 0.02, "Ministry of Labour, Invalids and Social Affairs",
+        (
+            S("VSS-C", "Compulsory social insurance", "SI", "Viet Nam Social Security",
+              "Law on Social Insurance", 1995, *PENSION_SET, P("MATERN"), P("SICK"), P("INJ"),
+              contrib=0.85, old=0.55),
+            S("VSS-V", "Voluntary social insurance", "SI", "Viet Nam Social Security",
+              "Law on Social Insurance", 2008, P("OLD"), P("SURV"), contrib=0.05, old=0.02),
+            S("UI", "Unemployment insurance", "SI", "Viet Nam Social Security", "Law on Employment",
+              2009, P("UNE"), contrib=0.10),
+            S("SP80", "Social pension for persons aged 80 and over", "UNI",
+              "Ministry of Labour, Invalids and Social Affairs",
+              "Decree on social assistance policies", 2004, P("OLD"), P("DIS", reach=0.30),
+              old=0.43),
+            S("SAPH", "Monthly social assistance for poor households", "SA",
+              "Ministry of Labour, Invalids and Social Affairs",
+              "Decree on social assistance policies", 2004, P("SA")),
+        ),
+    ),
+    Country(
+        "ZMB", "Zambia", "ZMW", 17_860_000, 306.0e9, 1.50, 0.27, 0.43, 0.05, 0.036, 0.45,
+        0.10, 0.12, 0.06, 0.035, "Ministry of Labour and Social Security",
+        (
+            S("NAPSA", "National Pension Scheme", "SI", "National Pension Scheme Authority",
+              "National Pension Scheme Act", 2000, *PENSION_SET, contrib=0.60, old=0.30),
+            S("PSPF", "Public Service Pensions Fund", "SI", "Public Service Pensions Fund",
+              "Public Service Pensions Act", 1996, *PENSION_SET, contrib=0.30, old=0.70),
+            S("WCF", "Workers' Compensation Fund", "SI",
+              "Workers' Compensation Fund Control Board", "Workers' Compensation Act", 1999,
+              P("INJ"), contrib=0.10),
+            S("SCT", "Social Cash Transfer Scheme", "SA",
+              "Ministry of Community Development and Social Services",
+              "Social Cash Transfer guidelines", 2003, P("SA")),
+        ),
+    ),
+)
+
+# Women's share of recipients, per function (drawn once per row in this range).
+WOMEN_SHARE = {
+    "OLD": (0.28, 0.42), "DIS": (0.35, 0.45), "SURV": (0.80, 0.90), "CHILD": (0.48, 0.50),
+    "UNE": (0.40, 0.50), "INJ": (0.10, 0.25), "SICK": (0.35, 0.50), "SA": (0.50, 0.60),
+    "HEALTH": (0.45, 0.55),
+}
+# Annual benefit per recipient, as a share of GDP per capita (drawn once per row).
+BENEFIT_LEVEL = {
+    "OLD": (0.35, 0.70), "DIS": (0.25, 0.50), "SURV": (0.15, 0.35), "CHILD": (0.03, 0.08),
+    "MATERN": (0.10, 0.25), "UNE": (0.15, 0.30), "INJ": (0.20, 0.50), "SICK": (0.02, 0.05),
+    "SA": (0.05, 0.12), "HEALTH": (0.03, 0.08),
+}
+NON_CONTRIBUTORY_OLD_LEVEL = (0.08, 0.20)
+EXPENDITURE_PCT_GDP = (1.2, 9.5)  # a total outside this band is scaled into it
+
+
+@dataclass
+class Submission:
+    """One workbook to write: its file name and the keyword arguments of the writer."""
+
+    filename: str
+    kwargs: dict = field(default_factory=dict)
+
+
+def language_for(iso3: str) -> str:
+    """Label language of a country's workbook (English while the switch is off)."""
+    return LANGUAGE.get(iso3, "en") if USE_COUNTRY_LANGUAGES else "en"
+
+
+def _split(total: int, women_share: float) -> tuple[int, int]:
+    """Women and men summing exactly to `total`."""
+    women = round(total * women_share)
+    return women, total - women
+
+
+def _money(amount: float) -> int:
+    """Amounts in whole national currency units; large ones rounded to millions so the
+    value is exact as an Excel double."""
+    return int(round(amount, -6)) if amount >= 1e12 else int(round(amount))
+
+
+class _Draws:
+    """Per-country random draws, made once and reused for both years so that a row
+    keeps its character (sex ratio, benefit level) from 2019 to 2022."""
+
+    def __init__(self, iso3: str) -> None:
+        self.rng = random.Random(f"{SEED}:{iso3}")
+        self.memo: dict[tuple, float | str] = {}
+
+    def uniform(self, key: tuple, low: float, high: float) -> float:
+        """A stable draw in [low, high] for `key`."""
+        if key not in self.memo:
+            self.memo[key] = self.rng.uniform(low, high)
+        return self.memo[key]
+
+    def choice(self, key: tuple, options: tuple[str, ...], weights: tuple[float, ...]) -> str:
+        """A stable weighted choice for `key`."""
+        if key not in self.memo:
+            self.memo[key] = self.rng.choices(options, weights)[0]
+        return self.memo[key]
+
+
+def _context(c: Country, year: int, d: _Draws) -> tuple[list[dict], dict[str, int]]:
+    """Context rows of a year, and the denominators the benefit rows are scaled on."""
+    t = year - YEARS[0]
+    pop = round(c.pop * (1 + POP_GROWTH) ** t)
+    child = round(pop * c.child * (1 - 0.01 * t))
+    pens = round(pop * min(c.pens * (1 + 0.02 * t), 0.10))
+    old65 = round(pens * (0.65 if c.pens >= 0.06 else 0.75))
+    working = pop - child - old65
+    emp_rate = c.emp_rate or d.uniform(("emp_rate",), 0.48, 0.60)
+    employed = round(working * emp_rate * (1 + 0.005 * t))
+    unemployed = round(employed * c.unemp / (1 - c.unemp))
+    gdp = _money(c.gdp * c.gdp_growth ** (t / 3))
+    women_pop = c.women_pop or d.uniform(("w", "pop"), 0.495, 0.508)
+    values = {
+        "POP_TOTAL": (pop, women_pop),
+        "POP_0_14": (child, d.uniform(("w", "child"), 0.485, 0.492)),
+        "POP_15_64": (working, women_pop - 0.003),
+        "POP_PENSIONABLE": (pens, d.uniform(("w", "pens"), 0.52, 0.57)),
+        "BIRTHS": (round(pop * c.births * (1 - 0.01 * t)), None),
+        "DIS_SEVERE": (round(pop * d.uniform(("dis",), 0.015, 0.025)),
+                       d.uniform(("w", "dis"), 0.51, 0.55)),
+        "UNEMPLOYED": (unemployed, d.uniform(("w", "une"), 0.38, 0.50)),
+        "EMPLOYED": (employed, c.emp_women),
+    }
+    rows = []
+    for item, (total, share) in values.items():
+        if share is None:  # births: women only
+            rows.append({"item": item, "total": total, "women": total, "men": None})
+        else:
+            women, men = _split(total, share)
+            rows.append({"item": item, "total": total, "women": women, "men": men})
+    rows.append({"item": "GDP", "total": gdp, "women": None, "men": None})
+    rows.append({"item": "GOV_EXP", "total": _money(gdp * c.gov), "women": None, "men": None})
+    denominators = {item: total for item, (total, _) in values.items()}
+    denominators["GDP"] = gdp
+    return rows, denominators
+
+
+def _sexed(d: _Draws, key: tuple, total: int, function: str, scheme_type: str) -> dict:
+    """total/women/men of a recipients row: usually complete, sometimes partial or empty."""
+    if function == "MATERN":
+        return {"total": total, "women": total, "men": None}
+    low, high = WOMEN_SHARE[function]
+    if function == "OLD" and scheme_type != "SI":
+        low, high = 0.52, 0.60
+    share = d.uniform((*key, "women"), low, high)
+    weights = (0.5, 0.1, 0.4) if scheme_type == "SA" else (0.8, 0.1, 0.1)
+    mode = d.choice((*key, "mode"), ("full", "partial", "none"), weights)
+    if mode == "none":
+        return {"total": total, "women": None, "men": None}
+    women, men = _split(total, share)
+    if mode == "partial":  # some records without sex: women + men below total
+        known = d.uniform((*key, "known"), 0.90, 0.98)
+        women, men = round(women * known), round(men * known)
+    return {"total": total, "women": women, "men": men}
+
+
+def _recipients(
+    c: Country, s: Scheme, pay: Pay, year: int, d: _Draws, den: dict[str, int],
+    contributors: dict[str, int], old_weights: float, old_rows: dict[str, int],
+) -> int:
+    """Number of recipients of one benefit row, scaled on the right denominator."""
+    key = (s.scheme_id, pay.function, pay.form)
+    growth = 1.0 if year == YEARS[0] else d.uniform((*key, "growth"), 0.97, 1.12)
+    own = contributors.get(s.scheme_id, 0)
+    f = pay.function
+
+    def draw(low: float, high: float) -> float:
+        return d.uniform((*key, "rate"), low, high)
+
+    contributory = s.type == "SI"
+    if f == "OLD" and pay.form == PER:
+        t = year - YEARS[0]
+        coverage = min(c.old_cov * (1 + 0.02 * t), 0.97)
+        return round(den["POP_PENSIONABLE"] * coverage * s.old / old_weights)
+    if f == "OLD":  # lump sums (withdrawals, old-age grants): a fraction of the pensioners
+        n = old_rows.get(s.scheme_id, own) * draw(0.05, 0.20)
+    elif f == "DIS":
+        n = own * draw(0.004, 0.012) if contributory else den["DIS_SEVERE"] * (
+            pay.reach or draw(0.05, 0.25))
+    elif f == "SURV":
+        base = old_rows.get(s.scheme_id) or own * 0.05
+        n = base * draw(0.15, 0.35) * (0.3 if pay.form == LUMP else 1.0)
+    elif f == "MATERN":
+        if contributory:
+            n = den["BIRTHS"] * c.formal * s.contrib * draw(0.5, 0.9)
+        else:
+            n = den["BIRTHS"] * (pay.reach or draw(0.08, 0.30))
+    elif f == "CHILD":
+        n = own * draw(0.3, 0.9) if contributory else den["POP_0_14"] * (
+            pay.reach or draw(0.02, 0.12))
+    elif f == "UNE":
+        n = den["UNEMPLOYED"] * draw(0.03, 0.12)
+    elif f == "INJ":
+        n = own * draw(0.001, 0.004)
+    elif f == "SICK":
+        n = own * draw(0.02, 0.08)
+    elif f == "SA":
+        n = den["POP_TOTAL"] * c.sa * draw(0.8, 1.2)
+    elif f == "HEALTH":
+        n = own * draw(1.5, 2.5) if contributory else den["POP_TOTAL"] * (
+            pay.reach or draw(0.20, 0.35))
+    else:  # pragma: no cover - every function used above is handled
+        raise ValueError(f)
+    return max(1, round(n * growth))
+
+
+def _country_year(c: Country, year: int, d: _Draws) -> dict:
+    """All writer arguments of one country and reference year (revision 1)."""
+    context, den = _context(c, year, d)
+    active = [s for s in c.schemes if s.start_year <= year]
+    schemes = [
+        {"scheme_id": s.scheme_id, "scheme_name": s.name, "scheme_type": s.type,
+         "institution": s.institution, "legal_basis": s.legal_basis, "start_year": s.start_year}
+        for s in active
+    ]
+
+    si = [s for s in active if s.type == "SI"]
+    weight = sum(s.contrib for s in si)
+    formal = c.formal * (1 + 0.03 * (year - YEARS[0]))
+    contributors_by_scheme: dict[str, int] = {}
+    contributors: list[dict] = []
+    for s in si:
+        total = round(den["EMPLOYED"] * formal * s.contrib / weight)
+        contributors_by_scheme[s.scheme_id] = total
+        women, men = _split(total, c.emp_women * d.uniform((s.scheme_id, "cw"), 0.75, 0.95))
+        contributors.append({"scheme_id": s.scheme_id, "function": None, "total": total,
+                             "women": women, "men": men})
+    inj = [s for s in si if any(p.function == "INJ" for p in s.pays)] or si[:1]
+    for s in inj:
+        own = contributors_by_scheme[s.scheme_id]
+        total = round(own * d.uniform((s.scheme_id, "inj_share"), 0.75, 1.0))
+        women, men = _split(total, c.emp_women * d.uniform((s.scheme_id, "cw"), 0.75, 0.95))
+        contributors.append({"scheme_id": s.scheme_id, "function": "INJ", "total": total,
+                             "women": women, "men": men})
+
+    old_weights = sum(
+        s.old for s in active for p in s.pays
+        if p.function == "OLD" and p.form == PER and p.since <= year
+    )
+    beneficiaries: list[dict] = []
+    spending: dict[tuple[str, str], dict] = {}  # one expenditure row per scheme and function
+    old_rows: dict[str, int] = {}
+    gdp_pc = den["GDP"] / den["POP_TOTAL"]
+    for s in active:
+        for pay in sorted(s.pays, key=lambda p: (p.function != "OLD", p.form != PER)):
+            if pay.since > year:
+                continue
+            key = (s.scheme_id, pay.function, pay.form)
+            n = _recipients(c, s, pay, year, d, den, contributors_by_scheme, old_weights,
+                            old_rows)
+            if pay.function == "OLD" and pay.form == PER:
+                old_rows[s.scheme_id] = n
+            beneficiaries.append({"scheme_id": s.scheme_id, "function": pay.function,
+                                  "benefit_form": pay.form,
+                                  **_sexed(d, key, n, pay.function, s.type)})
+            low, high = BENEFIT_LEVEL[pay.function]
+            if pay.function == "OLD" and s.type != "SI":
+                low, high = NON_CONTRIBUTORY_OLD_LEVEL
+            level = d.uniform((*key, "level"), low, high) * (0.4 if pay.form == LUMP else 1.0)
+            amount = n * level * gdp_pc
+            admin = amount * d.uniform((*key, "admin"), 0.02, 0.08)
+            row = spending.setdefault((s.scheme_id, pay.function), {
+                "scheme_id": s.scheme_id, "function": pay.function,
+                "benefits_cash": 0.0, "benefits_kind": 0.0, "admin": 0.0,
+            })
+            row["benefits_kind" if pay.form == KIND else "benefits_cash"] += amount
+            row["admin"] += admin
+
+    expenditure = list(spending.values())
+    total = sum(r["benefits_cash"] + r["benefits_kind"] + r["admin"] for r in expenditure)
+    # Bring spending into a plausible band once, with the first year, and keep that scale
+    # so the change from 2019 to 2022 stays the modelled one.
+    pct = 100 * total / den["GDP"]
+    if ("exp_scale",) not in d.memo:
+        low, high = EXPENDITURE_PCT_GDP
+        target = d.uniform(("exp_target",), 1.4, 2.6) if pct < low else (
+            d.uniform(("exp_target",), 6.0, 9.0) if pct > high else pct)
+        d.memo[("exp_scale",)] = target / pct
+    scale = min(d.memo[("exp_scale",)], 9.8 / pct)
+    for row in expenditure:
+        for column in ("benefits_cash", "benefits_kind", "admin"):
+            row[column] = _money(row[column] * scale)
+
+    rng = random.Random(f"{SEED}:{c.iso3}:{year}:cover")
+    cover = {
+        "country_iso3": c.iso3,
+        "country_name": c.name,
+        "reference_year": year,
+        "revision": 1,
+        "submission_date": dt.date(year + 1, rng.randint(2, 6), rng.randint(1, 28)),
+        "institution": c.institution,
+        "contact_email": f"ssi.focal.point.{c.iso3.lower()}@example.org",
+        "currency": c.currency,
+    }
+    return {
+        "cover": cover,
+        "context": context,
+        "schemes": schemes,
+        "contributors": contributors,
+        "beneficiaries": beneficiaries,
+        "expenditure": expenditure if c.expenditure else None,
+        "language": language_for(c.iso3),
+        "notes": {
+            "context": ["Source: national statistical office estimates (synthetic data)."],
+            "beneficiaries": ["Note: recipients at the end of the reference year; "
+                              "synthetic data."],
+            "expenditure": ["Source: financial statements of the schemes (synthetic data)."],
+        },
+    }
+
+
+def _correction(kwargs: dict) -> dict:
+    """Revision 2 of a submission: a few beneficiary totals corrected, sent later."""
+    fixed = {**kwargs, "cover": {**kwargs["cover"]}}
+    cover = fixed["cover"]
+    cover["revision"] = 2
+    cover["submission_date"] = cover["submission_date"] + dt.timedelta(days=150)
+    factors = {("NSSFC", "OLD"): 1.04, ("CTPWC", "MATERN"): 0.91, ("NFV", "DIS"): 1.10}
+    rows = []
+    for row in kwargs["beneficiaries"]:
+        factor = factors.get((row["scheme_id"], row["function"]))
+        if factor is not None:
+            row = {**row, "total": round(row["total"] * factor)}
+            if row["men"] is None and row["women"] is not None:
+                row["women"] = row["total"]
+            elif row["women"] is not None:
+                row["women"] = round(row["women"] * factor)
+                row["men"] = min(round(row["men"] * factor), row["total"] - row["women"])
+        rows.append(row)
+    fixed["beneficiaries"] = rows
+    return fixed
+
+
+def build_submissions() -> list[Submission]:
+    """Every sample workbook, in a fixed order: revision 1 per country and year, then
+    the Cambodia 2019 correction."""
+    out: list[Submission] = []
+    for c in COUNTRIES:
+        d = _Draws(c.iso3)
+        for year in YEARS:
+            kwargs = _country_year(c, year, d)
+            out.append(Submission(f"{c.iso3}_{year}_r1.xlsx", kwargs))
+            if (c.iso3, year) == ("KHM", 2019):
+                out.append(Submission("KHM_2019_r2.xlsx", _correction(kwargs)))
+    out.sort(key=lambda s: s.filename)
+    return out
+
+
+def write_all(out_dir: str | Path = DEFAULT_OUT) -> list[Path]:
+    """Write every sample workbook into `out_dir` and return their paths."""
+    out = Path(out_dir)
+    return [write_ssi_workbook(out / s.filename, **s.kwargs) for s in build_submissions()]
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default=str(DEFAULT_OUT), help="output directory")
+    args = parser.parse_args(argv)
+    paths = write_all(args.out)
+    print(f"wrote {len(paths)} workbooks to {args.out}")
+
+
+if __name__ == "__main__":
+    main()

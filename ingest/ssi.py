@@ -1,0 +1,253 @@
+"""SSI ingest: land workbooks, parse the new ones, decide each file's fate, load raw rows.
+
+One call handles a whole batch of files: parsing runs in worker processes, and
+all rows of the batch are inserted with one statement per table inside one
+transaction, so a killed run leaves the state as it was before the batch.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from ingest import raw
+from ingest.landing import LandedFile, land_directory
+from ingest.ssi_workbook import ParsedSubmission, Problem, RejectedWorkbook, parse_workbook
+
+SOURCE = "ssi"
+PARALLEL_FROM = 16  # below this many workbooks, starting worker processes costs more than it saves
+
+
+@dataclass
+class Outcome:
+    """What became of one landed file."""
+
+    landed: LandedFile
+    status: str  # loaded | duplicate | rejected | quarantined
+    submission: ParsedSubmission | None = None
+    problems: list[Problem] = field(default_factory=list)
+    identity: dict = field(default_factory=dict)
+    note: str | None = None
+
+    @property
+    def reason_code(self) -> str | None:
+        return self.problems[0].code if self.problems else None
+
+    @property
+    def reason_message(self) -> str | None:
+        if self.problems:
+            return RejectedWorkbook(self.problems).message
+        return self.note
+
+
+@dataclass
+class IngestReport:
+    outcomes: list[Outcome]
+
+    def counts(self) -> dict[str, int]:
+        return dict(Counter(o.status for o in self.outcomes))
+
+    def rejected(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status in ("rejected", "quarantined")]
+
+
+def _parse_one(path: str) -> ParsedSubmission | tuple[list[Problem], dict]:
+    """Parse one workbook; a rejection comes back as (problems, identity) so it pickles."""
+    try:
+        return parse_workbook(path)
+    except RejectedWorkbook as rejection:
+        return rejection.problems, rejection.identity
+    except Exception as error:  # a parser bug must not sink the rest of the batch
+        return [Problem("unreadable_file", f"could not be parsed ({type(error).__name__}: "
+                        f"{error})")], {}
+
+
+def _parse_all(paths: list[str]) -> list[ParsedSubmission | tuple[list[Problem], dict]]:
+    """Parse workbooks, in worker processes when there are enough to pay for them."""
+    if len(paths) < PARALLEL_FROM:
+        return [_parse_one(p) for p in paths]
+    with ProcessPoolExecutor(max_workers=min(os.cpu_count() or 1, 8)) as pool:
+        return list(pool.map(_parse_one, paths, chunksize=8))
+
+
+def decide(landed: list[LandedFile], parsed: dict[str, object],
+           loaded_identities: dict[tuple, tuple[str, str]],
+           processed: dict[str, tuple[str, str]]) -> list[Outcome]:
+    """Give every new landing its status: duplicate, rejected or loaded.
+
+    `parsed` maps sha256 to a ParsedSubmission or (problems, identity);
+    `loaded_identities` maps (iso3, year, revision) to (sha256, original_name) of what
+    is already loaded; `processed` maps sha256 to (status, original_name) of files
+    already seen. Files are decided in name order so the outcome is reproducible.
+    """
+    identities = dict(loaded_identities)
+    seen = dict(processed)
+    outcomes = []
+    for file in landed:
+        if file.sha256 in seen:
+            status, first_name = seen[file.sha256]
+            outcomes.append(Outcome(file, "duplicate", note=(
+                f"same bytes as '{first_name}' ({status}); nothing new to load")))
+            continue
+        result = parsed[file.sha256]
+        if not isinstance(result, ParsedSubmission):
+            problems, identity = result
+            outcomes.append(Outcome(file, "rejected", problems=problems, identity=identity))
+            seen[file.sha256] = ("rejected", file.original_name)
+            continue
+        key = (result.country_iso3, result.reference_year, result.revision)
+        if key in identities and identities[key][0] != file.sha256:
+            other = identities[key][1]
+            problem = Problem("conflicting_redelivery", (
+                f"{result.country_iso3} {result.reference_year} revision {result.revision} "
+                f"was already loaded from '{other}' with different content; send a "
+                f"correction as revision {result.revision + 1}"))
+            outcomes.append(Outcome(file, "rejected", problems=[problem],
+                                    identity=_identity(result)))
+            seen[file.sha256] = ("rejected", file.original_name)
+            continue
+        identities[key] = (file.sha256, file.original_name)
+        seen[file.sha256] = ("loaded", file.original_name)
+        outcomes.append(Outcome(file, "loaded", submission=result, identity=_identity(result)))
+    return outcomes
+
+
+def _identity(sub: ParsedSubmission) -> dict:
+    return {"country_iso3": sub.country_iso3, "reference_year": sub.reference_year,
+            "revision": sub.revision}
+
+
+def table_frames(outcomes: Iterable[Outcome]) -> dict[str, pd.DataFrame]:
+    """The parsed rows of loaded outcomes, one frame per table, ready to validate and insert."""
+    rows: dict[str, list[dict]] = {table: [] for table in raw.SSI_TABLES}
+    for outcome in outcomes:
+        sub = outcome.submission
+        if outcome.status != "loaded" or sub is None:
+            continue
+        lineage = {"submission_id": sub.submission_id, "sha256": outcome.landed.sha256}
+        for table, table_rows in sub.tables.items():
+            rows[table].extend({**lineage, **row} for row in table_rows)
+    return {table: pd.DataFrame.from_records(table_rows) for table, table_rows in rows.items()}
+
+
+def ingest_ssi(con: duckdb.DuckDBPyConnection, landing: Path, archive: Path, run_id: str,
+               gate: Callable[[dict[str, pd.DataFrame]], dict[str, list[Problem]]] | None = None
+               ) -> IngestReport:
+    """Land, parse, gate and load every new SSI workbook under `landing`.
+
+    `gate` validates the parsed frames and returns, per submission id, the problems
+    that quarantine it; the other submissions load.
+    """
+    known = set(con.execute("select sha256, original_name from raw.ssi_files").fetchall())
+    landed = land_directory(landing, archive, SOURCE, "*.xlsx", known)
+    return ingest_landed(con, landed, run_id, gate)
+
+
+def ingest_landed(con: duckdb.DuckDBPyConnection, landed: list[LandedFile], run_id: str,
+                  gate=None) -> IngestReport:
+    """Decide and load already-archived files (also the entry point of backfills)."""
+    if not landed:
+        return IngestReport([])
+    processed = {sha: (status, name) for sha, status, name in con.execute(
+        "select sha256, arg_min(status, processed_at), arg_min(original_name, processed_at) "
+        "from raw.ssi_files group by sha256").fetchall()}
+    loaded_identities = {(iso3, year, rev): (sha, name) for iso3, year, rev, sha, name in
+                         con.execute("""
+        select s.country_iso3, s.reference_year, s.revision, s.sha256, any_value(f.original_name)
+        from raw.ssi_submissions s join raw.ssi_files f using (sha256)
+        group by all""").fetchall()}
+    to_parse = sorted({f.sha256: f.archive_path for f in landed
+                       if f.sha256 not in processed}.items())
+    parsed = dict(zip([sha for sha, _ in to_parse],
+                      _parse_all([path for _, path in to_parse]), strict=True))
+    outcomes = decide(landed, parsed, loaded_identities, processed)
+
+    if gate is not None:
+        failures = gate(table_frames(outcomes))
+        for outcome in outcomes:
+            sub = outcome.submission
+            if sub is not None and sub.submission_id in failures:
+                outcome.status = "quarantined"
+                outcome.problems = failures[sub.submission_id]
+
+    _store(con, outcomes, run_id)
+    return IngestReport(outcomes)
+
+
+def _store(con: duckdb.DuckDBPyConnection, outcomes: list[Outcome], run_id: str) -> None:
+    """Write the batch's files, submissions and rows in one transaction."""
+    files = [{
+        **{k: v for k, v in asdict(o.landed).items() if k != "source"},
+        "status": o.status, "reason_code": o.reason_code, "reason_message": o.reason_message,
+        "problems": json.dumps([_problem_json(p) for p in o.problems]) if o.problems else None,
+        "submission_id": o.submission.submission_id if o.submission else None,
+        **o.identity, "run_id": run_id,
+    } for o in outcomes]
+    loaded = [o for o in outcomes if o.status == "loaded"]
+    submissions = [{
+        "submission_id": o.submission.submission_id, "sha256": o.landed.sha256,
+        "country_iso3": o.submission.country_iso3,
+        "reference_year": o.submission.reference_year, "revision": o.submission.revision,
+        "language": o.submission.language, **o.submission.cover,
+        "sheets": o.submission.sheets, "run_id": run_id,
+    } for o in loaded]
+    cover = [{"submission_id": o.submission.submission_id, "sha256": o.landed.sha256, **cell}
+             for o in loaded for cell in o.submission.cover_cells]
+    con.execute("begin transaction")
+    try:
+        raw.append(con, "raw.ssi_files", files)
+        raw.append(con, "raw.ssi_submissions", submissions)
+        raw.append(con, "raw.ssi_cover", cover)
+        for table, frame in table_frames(loaded).items():
+            raw.append(con, f"raw.ssi_{table}", frame)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+def _problem_json(problem: Problem) -> dict:
+    value = problem.value
+    return {**asdict(problem), "value": value if isinstance(value, int | float | str | None)
+            else str(value)}
+
+
+class SourceGate:
+    """Validates a batch's parsed tables with the `ssi__*` suites, one checkpoint per table.
+
+    A blocking failure quarantines the submissions whose rows failed; a failure that
+    names no rows (a table-level expectation) quarantines every submission in the table.
+    """
+
+    def __init__(self, gates, run_name: str):
+        self.gates = gates
+        self.run_name = run_name
+        self.results = []
+
+    def __call__(self, frames: dict[str, pd.DataFrame]) -> dict[str, list[Problem]]:
+        failures: dict[str, list[Problem]] = {}
+        for table, frame in frames.items():
+            if frame.empty:
+                continue
+            result = self.gates.validate(f"{SOURCE}__{table}", frame,
+                                         ["submission_id", "source_row"], self.run_name)
+            self.results.append(result)
+            for failure in result.failures:
+                if not failure.blocking:
+                    continue
+                ids = {r.get("submission_id") for r in failure.rows} or set(frame.submission_id)
+                for sid in sorted(ids):
+                    rows = sorted({r["source_row"] for r in failure.rows
+                                   if r.get("submission_id") == sid and "source_row" in r})
+                    where = f"rows {', '.join(map(str, rows))}: " if rows else ""
+                    failures.setdefault(sid, []).append(Problem(
+                        "failed_expectation", f"{where}{failure.describe()}", sheet=table))
+        return failures

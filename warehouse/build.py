@@ -1,0 +1,116 @@
+"""Build a new warehouse file from the raw layer: copy raw (without personal data), run dbt.
+
+Each run builds into a fresh DuckDB file beside the published one; nothing here
+touches the published warehouse (see warehouse/publish.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from ingest import raw
+from ingest.reference import countries
+from warehouse.paths import DBT_PROJECT_DIR, EXPECTATIONS_DIR
+
+log = logging.getLogger(__name__)
+_DBT_LOCK = threading.Lock()  # two dbt invocations in one process break each other
+
+
+def code_version() -> str:
+    """Hash of everything that shapes the marts: dbt project and quality suites."""
+    digest = hashlib.sha256()
+    for root in (DBT_PROJECT_DIR, EXPECTATIONS_DIR / "suites"):
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and path.suffix in {".sql", ".yml", ".csv", ".json"} and \
+                    not {"target", "logs", "dbt_packages"} & set(path.parts):
+                digest.update(path.relative_to(root).as_posix().encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def state_version(state_db: Path) -> str:
+    """Fingerprint of the raw layer: changes whenever a batch is loaded."""
+    con = duckdb.connect(str(state_db), read_only=True)
+    try:
+        tables = con.execute("select schema_name, table_name from duckdb_tables() "
+                             "where schema_name = 'raw' order by all").fetchall()
+        parts = [f"{t}:{con.execute(f'select count(*) from {s}.{t}').fetchone()[0]}"
+                 for s, t in tables]
+        parts.append(str(con.execute("select max(processed_at) from raw.ssi_files")
+                         .fetchone()[0]))
+    finally:
+        con.close()
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
+def copy_raw(state_db: Path, build_db: Path) -> dict[str, int]:
+    """Create `build_db` with the raw layer of `state_db` (no personal data) and reference data."""
+    build_db.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(build_db))
+    copied = {}
+    try:
+        con.execute(f"attach '{state_db}' as state (read_only)")
+        con.execute("create schema if not exists raw")
+        tables = con.execute("select table_name from duckdb_tables() where database_name = "
+                             "'state' and schema_name = 'raw' order by 1").fetchall()
+        for (table,) in tables:
+            drop = raw.PERSONAL_COLUMNS.get(table)
+            columns = f"* exclude ({', '.join(drop)})" if drop else "*"
+            where = f"where {raw.PERSONAL_ROWS[table]}" if table in raw.PERSONAL_ROWS else ""
+            con.execute(f"create table raw.{table} as "
+                        f"select {columns} from state.raw.{table} {where}")
+            copied[table] = con.execute(f"select count(*) from raw.{table}").fetchone()[0]
+        con.execute("detach state")
+        frame = pd.DataFrame.from_records(countries())
+        con.register("_countries", frame)
+        con.execute("create table raw.ref_countries as select * from _countries")
+        con.unregister("_countries")
+    finally:
+        con.close()
+    return copied
+
+
+@dataclass
+class DbtOutcome:
+    success: bool
+    failures: list[str]
+    counts: dict[str, int]
+
+
+def run_dbt(build_db: Path, logs: Path, args: list[str] | None = None) -> DbtOutcome:
+    """`dbt build` into `build_db`, in process; failures are read from the node results."""
+    from dbt.cli.main import dbtRunner
+
+    command = args or ["build"]
+    with _DBT_LOCK:
+        previous = os.environ.get("SPF_BUILD_DB")
+        os.environ["SPF_BUILD_DB"] = str(build_db)
+        try:
+            result = dbtRunner().invoke([
+                *command, "--project-dir", str(DBT_PROJECT_DIR),
+                "--profiles-dir", str(DBT_PROJECT_DIR), "--log-path", str(logs),
+                "--quiet", "--no-use-colors",
+            ])
+        finally:
+            if previous is None:
+                os.environ.pop("SPF_BUILD_DB", None)
+            else:
+                os.environ["SPF_BUILD_DB"] = previous
+    failures, counts = [], {}
+    for node in getattr(result.result, "results", None) or []:
+        status = str(node.status)
+        counts[status] = counts.get(status, 0) + 1
+        if status in {"error", "fail", "runtime error"}:
+            failures.append(f"{node.node.resource_type} {node.node.name}: {status}: "
+                            f"{(node.message or '').strip()}")
+    if not result.success and not failures:
+        failures.append(f"dbt {' '.join(command)} failed: {result.exception}")
+    return DbtOutcome(result.success, failures, counts)

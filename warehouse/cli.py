@@ -1,0 +1,82 @@
+"""`spf`: run the pipeline and query the published warehouse from a terminal."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from warehouse.paths import resolve
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="SPF Warehouse: social protection statistics and programme results.")
+
+WarehouseOpt = Annotated[Path | None, typer.Option(
+    "--warehouse", help="Published DuckDB file (default: $SPF_WAREHOUSE or data/spf.duckdb).")]
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"spf: {' '.join(str(message).split())}", err=True)
+    raise typer.Exit(1)
+
+
+@app.command()
+def run(
+    landing: Annotated[Path | None, typer.Option(
+        help="Folder of SSI workbooks to land (default: the bundled sample).")] = None,
+    rmt_dir: Annotated[Path | None, typer.Option(
+        help="Folder of Results Monitoring Tool export pages (default: the bundled sample).")
+    ] = None,
+    rmt_url: Annotated[str | None, typer.Option(
+        help="Base URL of the Results Monitoring Tool API (token from $SPF_RMT_TOKEN).")] = None,
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Run the nightly flow: load what is new, rebuild and gate the marts, publish."""
+    if rmt_dir and rmt_url:
+        _fail("give --rmt-dir or --rmt-url, not both")
+    from flows.nightly import nightly
+
+    try:
+        summary = nightly(landing=str(landing) if landing else None,
+                          rmt_dir=str(rmt_dir) if rmt_dir else None, rmt_url=rmt_url,
+                          warehouse=str(warehouse) if warehouse else None)
+    except Exception as error:  # the flow has logged the details; the operator gets one line
+        _fail(f"run failed: {error}")
+    typer.echo(_describe(summary))
+    if not Path(summary["warehouse"]).exists():
+        _fail("run published nothing: no warehouse exists")
+
+
+def _describe(summary: dict) -> str:
+    ssi = summary.get("ssi", {})
+    counts = ", ".join(f"{n} {status}" for status, n in sorted(ssi.get("counts", {}).items()))
+    lines = [f"SSI: {ssi.get('landed', 0)} new file(s)" + (f" ({counts})" if counts else "")]
+    for item in ssi.get("rejected", []):
+        lines.append(f"  {item['status']}: {item['file']}: {item['reason']}")
+    if summary.get("published"):
+        lines.append(f"published {summary['warehouse']}")
+    else:
+        lines.append(f"nothing new: {summary['warehouse']} unchanged")
+    return "\n".join(lines)
+
+
+@app.command()
+def query(
+    sql: Annotated[str, typer.Argument(help="SQL, e.g. \"select * from marts.dim_country\"")],
+    warehouse: WarehouseOpt = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="table, csv or json")] = "table",
+) -> None:
+    """Run SQL read-only against the published warehouse and print the result."""
+    from warehouse.query import QueryError, format_rows, run_query
+
+    try:
+        columns, rows = run_query(resolve(warehouse).warehouse, sql)
+        sys.stdout.write(format_rows(columns, rows, format))
+    except QueryError as error:
+        _fail(str(error))
+
+
+if __name__ == "__main__":
+    app()

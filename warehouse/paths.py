@@ -1,0 +1,71 @@
+"""Every path the platform uses, resolved in one place.
+
+The published warehouse is the only file analysts touch. Everything the pipeline
+keeps for itself (archive, state, builds, validation reports) lives in its home,
+which is `$SPF_HOME` or, by default, the folder of the published warehouse.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+SAMPLES_DIR = REPO_ROOT / "ingest" / "samples"
+SAMPLE_SSI_DIR = SAMPLES_DIR / "ssi"
+SAMPLE_RMT_DIR = SAMPLES_DIR / "rmt"
+DEFAULT_WAREHOUSE = REPO_ROOT / "data" / "spf.duckdb"
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where one installation keeps its published warehouse and its private state."""
+
+    warehouse: Path
+    home: Path
+
+    @property
+    def archive(self) -> Path:
+        """Landed files, byte for byte, under their sha256; never modified."""
+        return self.home / "archive"
+
+    @property
+    def state_db(self) -> Path:
+        """The pipeline's own DuckDB: raw layer, load history, high-water marks."""
+        return self.home / "state" / "spf_state.duckdb"
+
+    @property
+    def builds(self) -> Path:
+        """New warehouse files are built and gated here before publication."""
+        return self.home / "builds"
+
+    @property
+    def docs(self) -> Path:
+        """Great Expectations Data Docs: the validation reports statisticians open."""
+        return self.home / "docs"
+
+    @property
+    def gx_root(self) -> Path:
+        """Great Expectations' runtime project (stores of validation results)."""
+        return self.home / "gx"
+
+    @property
+    def logs(self) -> Path:
+        return self.home / "logs"
+
+    @property
+    def lock(self) -> Path:
+        """Held by the one pipeline run allowed to write at a time."""
+        return self.home / "spf.lock"
+
+
+def resolve(warehouse: str | os.PathLike | None = None) -> Paths:
+    """Paths for a warehouse file (argument, `$SPF_WAREHOUSE`, or the default)."""
+    target = Path(warehouse or os.environ.get("SPF_WAREHOUSE") or DEFAULT_WAREHOUSE)
+    target = target.expanduser().resolve()
+    home = Path(os.environ["SPF_HOME"]).expanduser().resolve() if os.environ.get(
+        "SPF_HOME") else target.parent
+    return Paths(warehouse=target, home=home)
