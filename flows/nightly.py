@@ -45,6 +45,7 @@ def nightly(landing: str | None = None, rmt_dir: str | None = None, rmt_url: str
     with pipeline.writer_lock(paths):
         summary["ssi"] = ingest_ssi_submissions(
             paths, Path(landing) if landing else SAMPLE_SSI_DIR, run_id)
+        pipeline.ensure_something_to_publish(paths, summary["ssi"])
         if pipeline.is_current(paths):
             logger.info("nothing new since the last publication; warehouse unchanged")
             summary["published"] = False

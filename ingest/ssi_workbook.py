@@ -69,6 +69,10 @@ COVER_LOOKUP = lookup(COVER_KEYS)
 COLUMN_LOOKUPS = {sheet: lookup(columns) for sheet, columns in COLUMNS.items()}
 SPACES = str.maketrans("", "", " \u00a0\u202f\u2009\u2007'\u2019")
 CURRENCIES = {c.alpha_3 for c in pycountry.currencies}
+# Digit grouping: by thousands, or (English workbooks, comma) by lakhs and crores too.
+GROUPED = {False: r"\d{{1,3}}({0}\d{{3}})*",
+           True: r"(\d{{1,3}}({0}\d{{3}})*|\d{{1,2}}({0}\d{{2}})*{0}\d{{3}})"}
+SPACE_GROUPS = re.compile(r"[ \u00a0\u202f\u2009\u2007'\u2019]+")
 
 
 @dataclass(frozen=True)
@@ -149,6 +153,7 @@ def parse_number(value: object, language: str) -> float | None:
     ES 1.234,5). Spaces, no-break spaces and apostrophes (5'000) are always
     thousands separators. When both '.' and ',' appear, the last one is the
     decimal mark whatever the language, because that reading is never ambiguous.
+    English workbooks may also group in lakhs and crores (12,34,567), as India does.
     """
     if is_missing(value):
         return None
@@ -156,11 +161,14 @@ def parse_number(value: object, language: str) -> float | None:
         raise ValueError("is not a number")
     if isinstance(value, int | float):
         return float(value)
-    text = str(value).strip().translate(SPACES)
+    text = str(value).strip()
+    if not re.fullmatch(r"[+\-\u2212]?[\d.,' \u00a0\u202f\u2009\u2007\u2019]*\d[\d.,]*", text):
+        raise ValueError("is not a number")
+    if not all(re.match(r"\d{3}(\D|$)", part) for part in SPACE_GROUPS.split(text)[1:]):
+        raise ValueError("has misplaced thousands separators")
+    text = text.translate(SPACES)
     sign = -1.0 if text[:1] in "-\u2212" else 1.0
     text = text.lstrip("+-\u2212")
-    if not re.fullmatch(r"[\d.,]*\d[\d.,]*", text):
-        raise ValueError("is not a number")
     dot, comma = "." in text, "," in text
     if dot and comma:
         decimal = "." if text.rfind(".") > text.rfind(",") else ","
@@ -168,7 +176,8 @@ def parse_number(value: object, language: str) -> float | None:
     else:
         mark = "." if dot else "," if comma else None
         local_decimal = "." if language == "en" else ","
-        grouped = mark and re.fullmatch(rf"\d{{1,3}}(\{mark}\d{{3}})+", text)
+        grouped = mark and re.fullmatch(GROUPED[mark == "," and language == "en"].format(
+            re.escape(mark)), text)
         if mark is None:
             decimal = group = None
         elif mark == local_decimal and text.count(mark) == 1:
@@ -177,13 +186,13 @@ def parse_number(value: object, language: str) -> float | None:
             decimal, group = None, mark
         else:
             raise ValueError("is not a number in this workbook's language")
-    if group:
-        if not re.fullmatch(rf"\d{{1,3}}(\{group}\d{{3}})*([{re.escape(decimal or '')}]\d+)?",
-                            text):
-            raise ValueError("has misplaced thousands separators")
-        text = text.replace(group, "")
-    if decimal == ",":
-        text = text.replace(",", ".")
+    integer, _, fraction = text.partition(decimal) if decimal else (text, "", "")
+    if (decimal and not fraction.isdigit()) or (group and not re.fullmatch(
+            GROUPED[group == "," and language == "en"].format(re.escape(group)), integer)):
+        raise ValueError("has misplaced separators")
+    text = integer.replace(group, "") if group else integer
+    if fraction:
+        text = f"{text}.{fraction}"
     return sign * float(text)
 
 

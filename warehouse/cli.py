@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -43,7 +45,11 @@ def run(
                           rmt_dir=str(rmt_dir) if rmt_dir else None, rmt_url=rmt_url,
                           warehouse=str(warehouse) if warehouse else None)
     except Exception as error:  # the flow has logged the details; the operator gets one line
-        _fail(f"run failed: {error}")
+        message = str(error)
+    else:
+        message = None
+    if message is not None:
+        _fail(f"run failed: {message}")
     typer.echo(_describe(summary))
     if not Path(summary["warehouse"]).exists():
         _fail("run published nothing: no warehouse exists")
@@ -78,5 +84,28 @@ def query(
         _fail(str(error))
 
 
+def main() -> None:
+    """Console entry point (`spf`)."""
+    # DuckDB 2.0's nanobind bindings print "leaked objects" reports at interpreter shutdown
+    # when a failed flow's traceback (kept by Prefect) still references a closed connection.
+    # Registered before Prefect imports, this runs after every other exit handler (Prefect
+    # stops its temporary server in one) and skips that shutdown noise.
+    status = [0]
+
+    def leave() -> None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status[0])
+
+    atexit.register(leave)
+    # The temporary Prefect server of a server-less run must not try to phone home.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    try:
+        app()
+    except SystemExit as exit_:
+        status[0] = exit_.code if isinstance(exit_.code, int) else int(exit_.code is not None)
+        raise
+
+
 if __name__ == "__main__":
-    app()
+    main()

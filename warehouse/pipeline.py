@@ -87,10 +87,23 @@ def is_current(paths: Paths) -> bool:
         info.get("code_version") == build.code_version()
 
 
+def ensure_something_to_publish(paths: Paths, ingested: dict) -> None:
+    """Stop a run that would publish an empty warehouse, saying why."""
+    import duckdb
+
+    con = duckdb.connect(str(paths.state_db), read_only=True)
+    try:
+        accepted = con.execute("select count(*) from raw.ssi_submissions").fetchone()[0]
+    finally:
+        con.close()
+    if not accepted:
+        reasons = "; ".join(f"{r['file']}: {r['reason']}" for r in ingested["rejected"][:3])
+        raise RunFailed("nothing to publish: no submission has been accepted"
+                        + (f" ({reasons})" if reasons else ""))
+
+
 def build_step(paths: Paths, run_id: str) -> dict:
     """Build a new warehouse file beside the published one: raw copy, then `dbt build`."""
-    if not paths.state_db.exists():
-        raise RunFailed("nothing has been loaded yet: no state database")
     target = build_file(paths, run_id)
     publish.discard(target)
     copied = build.copy_raw(paths.state_db, target)

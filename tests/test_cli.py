@@ -1,0 +1,103 @@
+"""The `spf` command line: run, query in three formats, and one-line failures."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import worked_example
+from typer.testing import CliRunner
+
+from warehouse.cli import app
+
+runner = CliRunner()
+SPF = str(Path(sys.executable).with_name("spf"))
+
+
+def spf(*args: str) -> subprocess.CompletedProcess:
+    """The installed console script in its own process, on the test harness's Prefect API."""
+    from prefect.settings import PREFECT_API_URL
+
+    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()}
+    return subprocess.run([SPF, *args], capture_output=True, text=True, env=env, timeout=300)
+
+
+@pytest.fixture
+def warehouse(tmp_path, write_workbook, prefect_api):
+    write_workbook("worked.xlsx", **worked_example())
+    target = tmp_path / "wh" / "spf.duckdb"
+    result = spf("run", "--landing", str(tmp_path / "landing"), "--warehouse", str(target))
+    assert result.returncode == 0, result.stderr
+    assert f"published {target}" in result.stdout
+    return target
+
+
+SQL = ("select sex, round(coverage_pct, 1) as pct from marts.coverage_sdg131 "
+       "where series = 'SOC_CONTIG_PENSION' order by sex")
+
+
+def test_query_formats(warehouse):
+    table = runner.invoke(app, ["query", "--warehouse", str(warehouse), SQL])
+    assert table.exit_code == 0
+    lines = table.output.splitlines()
+    assert lines[0].split() == ["sex", "|", "pct"]
+    assert lines[2].split() == ["SEX_F", "|", "71.4"]
+    assert lines[-1] == "(3 rows)"
+
+    as_csv = runner.invoke(app, ["query", "--warehouse", str(warehouse), "--format", "csv", SQL])
+    assert list(csv.reader(io.StringIO(as_csv.output))) == [
+        ["sex", "pct"], ["SEX_F", "71.4"], ["SEX_M", "79.5"], ["SEX_T", "75.0"]]
+
+    as_json = runner.invoke(app, ["query", "--warehouse", str(warehouse), "-f", "json", SQL])
+    assert json.loads(as_json.output) == [
+        {"sex": "SEX_F", "pct": 71.4}, {"sex": "SEX_M", "pct": 79.5},
+        {"sex": "SEX_T", "pct": 75.0}]
+
+
+def test_query_is_read_only(warehouse):
+    result = runner.invoke(app, ["query", "--warehouse", str(warehouse),
+                                 "drop table marts.coverage_sdg131"])
+    assert result.exit_code == 1
+    assert "read-only" in result.output
+    again = runner.invoke(app, ["query", "--warehouse", str(warehouse),
+                                "select count(*) from marts.coverage_sdg131"])
+    assert again.exit_code == 0
+
+
+def test_bad_sql_and_missing_warehouse_fail_with_one_line(tmp_path, warehouse):
+    bad = runner.invoke(app, ["query", "--warehouse", str(warehouse), "select * from nowhere"])
+    assert bad.exit_code == 1
+    assert bad.output.startswith("spf: ") and bad.output.count("\n") == 1
+    missing = runner.invoke(app, ["query", "--warehouse", str(tmp_path / "none.duckdb"),
+                                  "select 1"])
+    assert missing.exit_code == 1
+    assert "no published warehouse" in missing.output
+
+
+def test_run_that_fails_exits_non_zero_with_a_reason(tmp_path, prefect_api):
+    result = spf("run", "--landing", str(tmp_path / "absent"),
+                 "--warehouse", str(tmp_path / "wh" / "spf.duckdb"))
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("spf: run failed: SSI landing folder")
+    assert last.endswith("does not exist")
+
+
+def test_run_where_everything_is_rejected_publishes_nothing(tmp_path, write_workbook,
+                                                           prefect_api):
+    bad = worked_example()
+    bad["beneficiaries"][0]["total"] = "lots"
+    write_workbook("bad.xlsx", **bad)
+    result = spf("run", "--landing", str(tmp_path / "landing"),
+                 "--warehouse", str(tmp_path / "wh" / "spf.duckdb"))
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        "spf: run failed: nothing to publish: no submission has been accepted (bad.xlsx: "
+        "Beneficiaries!D4: 'lots' is not a number)")
+    assert not (tmp_path / "wh" / "spf.duckdb").exists()
