@@ -143,6 +143,9 @@ def is_missing(value: object) -> bool:
 
 
 def show(value: object) -> str:
+    """A cell value as a message quotes it: text in quotes, 30000.0 as 30000."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
     return repr(value) if isinstance(value, str) else str(value)
 
 
@@ -475,7 +478,7 @@ def _check_tables(tables: dict[str, list[dict]], sheets: dict[str, str], cover: 
             problems.add("duplicate_scheme", f"scheme code {show(sid)} appears more than once",
                          sheets["schemes"], row["_cells"]["scheme_id"], sid)
         scheme_ids.add(sid)
-    for code in ("contributors", "beneficiaries", "expenditure"):
+    for code in ("contributors", "beneficiaries", "expenditure") if "schemes" in tables else ():
         for row in tables.get(code, []):
             sid = row["scheme_id"]
             if sid is not None and sid not in scheme_ids:

@@ -155,3 +155,134 @@ def test_whole_persons(write_workbook):
     args["beneficiaries"][0]["total"] = 30_000.5
     error = rejection(write_workbook("bad.xlsx", **args))
     assert error.code == "not_whole_number"
+
+
+@pytest.mark.parametrize(("language", "pension_text", "amount_text"), [
+    ("en", "30,000", "1,234,567.5"),
+    ("fr", "30\u00a0000", "1 234 567,5"),
+    ("es", "30.000", "1.234.567,5"),
+    ("pt", "30.000", "1 234 567,5"),
+])
+def test_each_language_with_its_own_number_format(write_workbook, language, pension_text,
+                                                  amount_text):
+    args = worked_example()
+    args["beneficiaries"][0]["total"] = pension_text
+    args["expenditure"] = [{"scheme_id": "NSSF", "function": "OLD", "benefits_cash": amount_text,
+                            "benefits_kind": "n.d." if language == "fr" else "..",
+                            "admin": "s/d" if language == "es" else 0}]
+    sub = parse_workbook(write_workbook(f"{language}.xlsx", language=language, **args))
+    assert sub.language == language
+    assert sub.tables["beneficiaries"][0]["total"] == 30_000
+    spending = sub.tables["expenditure"][0]
+    assert spending["benefits_cash"] == 1_234_567.5
+    assert spending["benefits_kind"] is None
+    assert (spending["admin"] is None) == (language == "es")
+
+
+@pytest.mark.parametrize("language", ["fr", "es", "pt"])
+def test_translated_workbooks_give_the_same_rows(write_workbook, language):
+    english = parse_workbook(write_workbook("en.xlsx", **worked_example()))
+    other = parse_workbook(write_workbook(f"{language}.xlsx", language=language,
+                                          **worked_example()))
+    assert other.language == language
+    assert other.tables == english.tables
+    assert (other.country_iso3, other.reference_year, other.revision) == (
+        english.country_iso3, english.reference_year, english.revision)
+
+
+def test_sheets_and_labels_match_without_case_accents_or_spaces(tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheets = {"cover": book.active}
+    sheets["cover"].title = "  COUVERTURE "
+    for key, value in (("code pays iso3", "SEN"), ("ANNEE DE REFERENCE", 2021)):
+        sheets["cover"].append([key, value])
+    for name, header, rows in (
+        ("contexte", ["element", " TOTAL "], [["POP_TOTAL", "17 000 000"]]),
+        ("REGIMES", ["code du regime", "nom du regime", "type de regime"],
+         [["IPRES", "Institution de prévoyance retraite", "si"]]),
+        ("beneficiaires", ["code du régime", "FONCTION", "forme de prestation", "total"],
+         [["IPRES", "old", "cash_periodic", "100 000"]]),
+    ):
+        ws = book.create_sheet(name)
+        ws.append(header)
+        for row in rows:
+            ws.append(row)
+    path = tmp_path / "folded.xlsx"
+    book.save(path)
+    sub = parse_workbook(path)
+    assert sub.language == "fr"
+    assert sub.tables["beneficiaries"][0]["function"] == "OLD"
+    assert sub.tables["beneficiaries"][0]["total"] == 100_000
+    assert sub.tables["schemes"][0]["scheme_type"] == "SI"
+
+
+def _reject(write_workbook, **changes):
+    return rejection(write_workbook("bad.xlsx", **worked_example(**changes)))
+
+
+def _rows(name, index, **values):
+    rows = [dict(r) for r in worked_example()[name]]
+    rows[index].update(values)
+    return {name: rows}
+
+
+# Every rejection reason of the contract, with the cell its message must name. Tables have a
+# title, a blank row and the header on row 3, so the first data row is row 4.
+REASONS = [
+    ("not_a_number", _rows("beneficiaries", 0, men="lots"), "Beneficiaries!F4: 'lots'"),
+    ("negative_value", _rows("context", 1, women=-56_000), "Context!C5: -56000 is negative"),
+    ("not_whole_number", _rows("contributors", 0, total=200_000.5),
+     "Contributors!C4: 200000.5 is not a whole number of persons"),
+    ("unknown_code", _rows("schemes", 1, scheme_type="UNIV"), "Schemes!C5: 'UNIV'"),
+    ("unknown_code", _rows("context", 0, item="POPULATION"), "Context!A4: 'POPULATION'"),
+    ("unknown_code", _rows("beneficiaries", 1, benefit_form="CASH"), "Beneficiaries!C5: 'CASH'"),
+    ("unknown_scheme", _rows("contributors", 0, scheme_id="NSF"), "Contributors!A4: scheme code"),
+    ("duplicate_scheme", _rows("schemes", 1, scheme_id="NSSF"), "Schemes!A5: scheme code"),
+    ("duplicate_item", _rows("context", 1, item="POP_TOTAL"), "Context!A5: item 'POP_TOTAL'"),
+    ("sex_split_exceeds_total", _rows("context", 0, women=600_000),
+     "Context!B4: women + men (600,000 + 490,000) exceed the total (1,000,000)"),
+    ("missing_value", _rows("beneficiaries", 0, function=None), "Beneficiaries!B4: function"),
+    ("unknown_country", {"cover": cover(iso3="EUR")}, "'EUR' is not an ISO 3166-1"),
+    ("year_out_of_range", {"cover": cover(year=2999)}, "Cover!B3: 2999 is out of range (1990.."),
+    ("invalid_revision", {"cover": cover(revision=0)}, "out of range (at least 1)"),
+    ("not_a_number", {"cover": {**cover(), "reference_year": "twenty"}},
+     "'twenty' is not a whole number"),
+    ("unknown_code", {"cover": cover(currency="DOLLAR")}, "'DOLLAR' is not an ISO 4217"),
+    ("invalid_date", {"cover": cover(submission_date="last week")}, "'last week' is not a date"),
+    ("missing_value", {"cover": cover(currency=None),
+                       "context": [{"item": "GDP", "total": 1e9}]},
+     "currency (ISO 4217) is required"),
+]
+
+
+@pytest.mark.parametrize(("code", "changes", "expected"), REASONS,
+                         ids=[f"{r[0]}-{i}" for i, r in enumerate(REASONS)])
+def test_every_rejection_reason_names_its_cell(write_workbook, code, changes, expected):
+    error = _reject(write_workbook, **changes)
+    assert code in {p.code for p in error.problems}, error.message
+    assert expected in error.message
+
+
+def test_cover_cells_are_named(write_workbook):
+    error = _reject(write_workbook, cover=cover(iso3="EUR"))
+    assert error.problems[0].sheet == "Cover"
+    assert error.problems[0].cell == "B1"
+    assert str(error.problems[0]).startswith("Cover!B1: 'EUR'")
+
+
+def test_missing_column_and_missing_header(write_workbook, tmp_path):
+    from openpyxl import load_workbook
+
+    path = write_workbook("ok.xlsx", **worked_example())
+    book = load_workbook(path)
+    book["Beneficiaries"]["C3"] = "Form"  # the 'Benefit form' header, misspelt
+    book["Schemes"].delete_rows(1, 10)
+    book.save(tmp_path / "broken.xlsx")
+    error = rejection(tmp_path / "broken.xlsx")
+    codes = {p.code for p in error.problems}
+    assert codes == {"missing_column", "missing_header"}
+    assert "Beneficiaries: required column 'Benefit form' (or its translation) not found in " \
+        "header row 3" in error.message
+    assert "Schemes: no header row found" in error.message

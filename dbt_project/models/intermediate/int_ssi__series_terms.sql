@@ -1,68 +1,23 @@
--- Every input of every SDG 1.3.1 series, one row per term, sex and spreadsheet row, for the
--- current submissions. `part` says where the term goes: the numerator, the denominator
--- (`denominator`) or what the denominator subtracts (`denominator_less`). A null `persons`
--- is a value the country did not report; int_ssi__series_computed turns it into a missing
--- figure, never a zero. See ../shared/specs/sdg131-method.md.
-with current_submissions as (
-    select submission_id, list_contains(sheets, 'contributors') as has_contributors
-    from {{ ref('int_ssi__submissions_current') }}
-),
-
-beneficiaries as (
-    select b.*, s.scheme_type
-    from {{ ref('stg_ssi__beneficiaries') }} as b
-    inner join current_submissions using (submission_id)
-    inner join {{ ref('stg_ssi__schemes') }} as s using (submission_id, scheme_id)
-    where b.is_cash_recipient
-),
-
-cash as (
-    select * from (
-        select
-            submission_id, function, scheme_type, total, men,
-            -- Maternity recipients are women: when the split is blank and no men are
-            -- reported, all of them are women.
-            case
-                when function = 'MATERN' and women is null and coalesce(men, 0) = 0
-                    then total
-                else women
-            end as women
-        from beneficiaries
-    )
-    unpivot include nulls (
-        persons for sex in (total as 'SEX_T', women as 'SEX_F', men as 'SEX_M')
-    )
+-- Every input of every SDG 1.3.1 series, one row per term, sex and spreadsheet row, as
+-- ../shared/specs/sdg131-method.md defines them. `part` says where a term goes: the
+-- numerator, the denominator, or what the denominator subtracts (`denominator_less`).
+-- A null `persons` is a value the country did not report: int_ssi__series_computed turns
+-- it into a missing figure, never a zero.
+with cash as (
+    select * from {{ ref('int_ssi__cash_recipients') }}
 ),
 
 contributors as (
-    select * from (
-        select c.submission_id, c.function, s.scheme_type, c.total, c.women, c.men
-        from {{ ref('stg_ssi__contributors') }} as c
-        inner join current_submissions using (submission_id)
-        inner join {{ ref('stg_ssi__schemes') }} as s using (submission_id, scheme_id)
-    )
-    unpivot include nulls (
-        persons for sex in (total as 'SEX_T', women as 'SEX_F', men as 'SEX_M')
-    )
+    select * from {{ ref('int_ssi__contributors_by_sex') }}
 ),
 
+-- Active contributors: the blank-function rows of contributory (SI) schemes.
 active_contributors as (
     select * from contributors where function is null and scheme_type = 'SI'
 ),
 
 context as (
-    select * from (
-        select
-            c.submission_id, c.item, c.total, c.men,
-            -- Women giving birth are women: a blank split means the total.
-            case when c.item = 'BIRTHS' then coalesce(c.women, c.total) else c.women end
-                as women
-        from {{ ref('stg_ssi__context') }} as c
-        inner join current_submissions using (submission_id)
-    )
-    unpivot include nulls (
-        persons for sex in (total as 'SEX_T', women as 'SEX_F', men as 'SEX_M')
-    )
+    select * from {{ ref('int_ssi__context_by_sex') }}
 ),
 
 series_by_function as (
@@ -93,8 +48,8 @@ terms as (
     select submission_id, 'SOC_CONTIG_INJ', sex, 'denominator', persons
     from context where item = 'EMPLOYED'
 
-    -- Vulnerable persons: non-contributory cash recipients over the population that
-    -- neither contributes nor receives a contributory benefit.
+    -- Vulnerable persons: non-contributory cash recipients over the population that neither
+    -- contributes nor receives a contributory benefit (other than maternity and sickness).
     union all
     select submission_id, 'SOC_CONTIG_VULN', sex, 'numerator', persons
     from cash where scheme_type in ('UNI', 'SA')
@@ -111,8 +66,8 @@ terms as (
     select submission_id, 'SOC_CONTIG_VULN', sex, 'denominator_less', persons
     from cash where scheme_type = 'SI' and function not in ('MATERN', 'SICK')
 
-    -- Total: active contributors plus recipients of the functions that are not normally
-    -- also contributors (MATERN and SICK are left out to avoid double counting).
+    -- Total: active contributors plus recipients of the functions whose recipients are not
+    -- normally also contributors; MATERN and SICK are left out to avoid double counting.
     union all
     select submission_id, 'SOC_CONTIG_TOTAL', sex, 'numerator', persons
     from active_contributors
@@ -128,6 +83,7 @@ terms as (
 
 select terms.*
 from terms
-inner join current_submissions using (submission_id)
+inner join {{ ref('int_ssi__submissions_current') }} as s using (submission_id)
 -- Without a contributors sheet, the total and vulnerable series cannot be computed.
-where has_contributors or series not in ('SOC_CONTIG_TOTAL', 'SOC_CONTIG_VULN')
+where list_contains(s.sheets, 'contributors')
+    or terms.series not in ('SOC_CONTIG_TOTAL', 'SOC_CONTIG_VULN')

@@ -1,0 +1,26 @@
+-- Cash recipients of the current submissions, one row per spreadsheet row and sex.
+-- Periodic cash counts; lump sums only for maternity; in-kind benefits never count.
+select
+    b.submission_id,
+    b.source_row,
+    b.scheme_id,
+    s.scheme_type,
+    b.function,
+    u.sex,
+    u.persons
+from {{ ref('stg_ssi__beneficiaries') }} as b
+inner join {{ ref('int_ssi__submissions_current') }} using (submission_id)
+inner join {{ ref('stg_ssi__schemes') }} as s using (submission_id, scheme_id)
+cross join lateral (
+    select * from (values
+        ('SEX_T', b.total),
+        -- Maternity recipients are women: with no split and no men, all of them are women.
+        ('SEX_F', case
+            when b.function = 'MATERN' and b.women is null and coalesce(b.men, 0) = 0
+                then b.total
+            else b.women
+        end),
+        ('SEX_M', b.men)
+    ) as v (sex, persons)
+) as u
+where b.is_cash_recipient
