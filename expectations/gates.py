@@ -80,6 +80,10 @@ class GateFailed(RuntimeError):
         super().__init__("quality gate failed: " + "; ".join(f.describe() for f in blocking))
 
 
+class SuiteError(RuntimeError):
+    """A suite file that Great Expectations cannot run as written."""
+
+
 def suite_names(prefix: str = "") -> list[str]:
     return sorted(p.stem for p in SUITES_DIR.glob(f"{prefix}*.json"))
 
@@ -134,6 +138,10 @@ class Gates:
         spec = load_suite(name)
         suite = context.suites.add_or_update(gx.ExpectationSuite(
             name=name, expectations=spec["expectations"], meta=spec.get("meta", {})))
+        if len(suite.expectations) != len(spec["expectations"]):
+            # GX logs and drops an expectation it cannot build; a gate must not shrink silently.
+            raise SuiteError(f"suite {name}: only {len(suite.expectations)} of "
+                             f"{len(spec['expectations'])} expectations could be built")
         definition = context.validation_definitions.add_or_update(
             gx.ValidationDefinition(name=name, data=batch, suite=suite))
         checkpoint = context.checkpoints.add_or_update(gx.Checkpoint(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from warehouse import pipeline
@@ -31,6 +32,15 @@ def publish_warehouse(paths: Paths, run_id: str) -> dict:
     return pipeline.publish_step(paths, run_id)
 
 
+@task(name="report_run", cache_policy=NO_CACHE)
+def report_run(paths: Paths, summary: dict) -> str:
+    """Summary page beside the Data Docs, and the same as a Prefect Markdown artifact."""
+    written = pipeline.report_step(paths, summary)
+    create_markdown_artifact(markdown=written["markdown"], key="spf-run-summary",
+                             description="What this run loaded, rejected, validated, published")
+    return written["page"]
+
+
 @flow(name="spf-nightly", log_prints=True)
 def nightly(landing: str | None = None, rmt_dir: str | None = None, rmt_url: str | None = None,
             warehouse: str | None = None) -> dict:
@@ -41,20 +51,31 @@ def nightly(landing: str | None = None, rmt_dir: str | None = None, rmt_url: str
     logger = get_run_logger()
     paths = resolve(warehouse)
     run_id = pipeline.new_run_id()
-    summary: dict = {"run_id": run_id, "warehouse": str(paths.warehouse)}
-    with pipeline.writer_lock(paths):
-        summary["ssi"] = ingest_ssi_submissions(
-            paths, Path(landing) if landing else SAMPLE_SSI_DIR, run_id)
-        pipeline.ensure_something_to_publish(paths, summary["ssi"])
-        if pipeline.is_current(paths):
-            logger.info("nothing new since the last publication; warehouse unchanged")
-            summary["published"] = False
-            return summary
-        try:
-            summary["build"] = build_marts(paths, run_id)
-            summary["marts_gate"] = validate_marts(paths, run_id)
-            summary.update(publish_warehouse(paths, run_id))
-        finally:
-            pipeline.discard_build(paths, run_id)
-    summary["published"] = True
-    return summary
+    summary: dict = {"run_id": run_id, "warehouse": str(paths.warehouse), "published": False}
+    try:
+        with pipeline.writer_lock(paths):
+            stale = pipeline.discard_stale_builds(paths)
+            if stale:
+                logger.warning("removed builds left by an interrupted run: %s", ", ".join(stale))
+            summary["ssi"] = ingest_ssi_submissions(
+                paths, Path(landing) if landing else SAMPLE_SSI_DIR, run_id)
+            pipeline.ensure_something_to_publish(paths, summary["ssi"])
+            if pipeline.is_current(paths):
+                logger.info("nothing new since the last publication; warehouse unchanged")
+                return summary
+            try:
+                summary["build"] = build_marts(paths, run_id)
+                summary["marts_gate"] = validate_marts(paths, run_id)
+                summary.update(publish_warehouse(paths, run_id))
+                summary["published"] = True
+            except pipeline.GateBlocked as blocked:
+                summary["marts_gate"] = blocked.summary
+                raise
+            finally:
+                pipeline.discard_build(paths, run_id)
+        return summary
+    except Exception as error:
+        summary["error"] = str(error)
+        raise
+    finally:
+        summary["report"] = report_run(paths, summary)

@@ -138,6 +138,38 @@ def table_frames(outcomes: Iterable[Outcome]) -> dict[str, pd.DataFrame]:
     return {table: pd.DataFrame.from_records(table_rows) for table, table_rows in rows.items()}
 
 
+def archived_files(con: duckdb.DuckDBPyConnection, where: str = "true",
+                   params: list | None = None) -> list[LandedFile]:
+    """Landed SSI files recorded in the state, oldest delivery first, as the archive has them."""
+    rows = con.execute(f"""
+        select sha256, original_name, size_bytes, received_at, archive_path
+        from raw.ssi_files where {where}
+        order by received_at, original_name""", params or []).fetchall()
+    return [LandedFile(SOURCE, sha, name, size, received.isoformat(), path)
+            for sha, name, size, received, path in rows]
+
+
+def release(con: duckdb.DuckDBPyConnection, key: str, run_id: str, gate=None,
+            note: str | None = None) -> IngestReport:
+    """Re-decide one quarantined file from the archive, by original name or sha256 prefix.
+
+    With a gate, the file is validated again (after a suite or parser fix); without one
+    (a statistician reviewed and accepted the figures, `note` says why), it loads as it is.
+    """
+    files = archived_files(con, "status = 'quarantined' and (original_name = ? or "
+                           "starts_with(sha256, ?))", [key, key.lower()])
+    if not files:
+        raise LookupError(f"no quarantined SSI file matches {key!r}; see `spf status`")
+    if len({f.sha256 for f in files}) > 1:
+        raise LookupError(f"{key!r} matches several files; give more of the sha256")
+    report = ingest_landed(con, files, run_id, gate=gate, reprocess=True)
+    if gate is None:
+        con.execute("update raw.ssi_files set reason_code = 'accepted_after_review', "
+                    "reason_message = ? where sha256 = ? and status = 'loaded'",
+                    [note or "released without validation", files[0].sha256])
+    return report
+
+
 def ingest_ssi(con: duckdb.DuckDBPyConnection, landing: Path, archive: Path, run_id: str,
                gate: Callable[[dict[str, pd.DataFrame]], dict[str, list[Problem]]] | None = None
                ) -> IngestReport:
@@ -152,18 +184,23 @@ def ingest_ssi(con: duckdb.DuckDBPyConnection, landing: Path, archive: Path, run
 
 
 def ingest_landed(con: duckdb.DuckDBPyConnection, landed: list[LandedFile], run_id: str,
-                  gate=None) -> IngestReport:
-    """Decide and load already-archived files (also the entry point of backfills)."""
+                  gate=None, reprocess: bool = False) -> IngestReport:
+    """Decide and load archived files, in the order given.
+
+    With `reprocess`, the files were decided before (a release after a fix, a backfill):
+    their earlier outcome and rows are replaced, in the same transaction, by the new ones.
+    """
     if not landed:
         return IngestReport([])
+    redo = {f.sha256 for f in landed} if reprocess else set()
     processed = {sha: (status, name) for sha, status, name in con.execute(
         "select sha256, arg_min(status, processed_at), arg_min(original_name, processed_at) "
-        "from raw.ssi_files group by sha256").fetchall()}
+        "from raw.ssi_files group by sha256").fetchall() if sha not in redo}
     loaded_identities = {(iso3, year, rev): (sha, name) for iso3, year, rev, sha, name in
                          con.execute("""
         select s.country_iso3, s.reference_year, s.revision, s.sha256, any_value(f.original_name)
         from raw.ssi_submissions s join raw.ssi_files f using (sha256)
-        group by all""").fetchall()}
+        group by all""").fetchall() if sha not in redo}
     to_parse = sorted({f.sha256: f.archive_path for f in landed
                        if f.sha256 not in processed}.items())
     parsed = dict(zip([sha for sha, _ in to_parse],
@@ -178,12 +215,17 @@ def ingest_landed(con: duckdb.DuckDBPyConnection, landed: list[LandedFile], run_
                 outcome.status = "quarantined"
                 outcome.problems = failures[sub.submission_id]
 
-    _store(con, outcomes, run_id)
+    _store(con, outcomes, run_id, replace=redo)
     return IngestReport(outcomes)
 
 
-def _store(con: duckdb.DuckDBPyConnection, outcomes: list[Outcome], run_id: str) -> None:
-    """Write the batch's files, submissions and rows in one transaction."""
+def _store(con: duckdb.DuckDBPyConnection, outcomes: list[Outcome], run_id: str,
+           replace: set[str] = frozenset()) -> None:
+    """Write the batch's files, submissions and rows in one transaction.
+
+    Rows of the files in `replace` (sha256) are removed first, so a re-processed file
+    ends with exactly one outcome and one set of rows.
+    """
     files = [{
         **{k: v for k, v in asdict(o.landed).items() if k != "source"},
         "status": o.status, "reason_code": o.reason_code, "reason_message": o.reason_message,
@@ -203,6 +245,11 @@ def _store(con: duckdb.DuckDBPyConnection, outcomes: list[Outcome], run_id: str)
              for o in loaded for cell in o.submission.cover_cells]
     con.execute("begin transaction")
     try:
+        if replace:
+            shas = sorted(replace)
+            for table in ("ssi_files", "ssi_submissions", "ssi_cover",
+                          *(f"ssi_{t}" for t in raw.SSI_TABLES)):
+                con.execute(f"delete from raw.{table} where list_contains(?, sha256)", [shas])
         raw.append(con, "raw.ssi_files", files)
         raw.append(con, "raw.ssi_submissions", submissions)
         raw.append(con, "raw.ssi_cover", cover)

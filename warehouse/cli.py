@@ -49,7 +49,8 @@ def run(
     else:
         message = None
     if message is not None:
-        _fail(f"run failed: {message}")
+        page = resolve(warehouse).docs / "runs" / "latest.html"
+        _fail(f"run failed: {message}" + (f" (summary: {page})" if page.exists() else ""))
     typer.echo(_describe(summary))
     if not Path(summary["warehouse"]).exists():
         _fail("run published nothing: no warehouse exists")
@@ -65,7 +66,53 @@ def _describe(summary: dict) -> str:
         lines.append(f"published {summary['warehouse']}")
     else:
         lines.append(f"nothing new: {summary['warehouse']} unchanged")
+    if summary.get("report"):
+        lines.append(f"summary and validation reports: {summary['report']}")
     return "\n".join(lines)
+
+
+@app.command()
+def status(warehouse: WarehouseOpt = None) -> None:
+    """List quarantined and rejected deliveries with their file names and reasons."""
+    from warehouse.pipeline import RunFailed, status_rows
+    from warehouse.query import format_rows
+
+    try:
+        columns, rows, origin = status_rows(resolve(warehouse))
+    except RunFailed as error:
+        _fail(str(error))
+    if not rows:
+        typer.echo(f"nothing quarantined or rejected ({origin})")
+        return
+    sys.stdout.write(format_rows(columns, rows, "table"))
+    typer.echo(f"read from the {origin}. After a fix, release a quarantined file with "
+               "`spf release FILE` (validated again) or, once its figures are confirmed, "
+               "`spf release FILE --accept --note WHY`; the next `spf run` publishes it.")
+
+
+@app.command()
+def release(
+    file: Annotated[str, typer.Argument(help="Original file name or sha256 prefix, "
+                                             "as `spf status` shows them.")],
+    accept: Annotated[bool, typer.Option(
+        help="Load without validating again (figures confirmed by a statistician).")] = False,
+    note: Annotated[str | None, typer.Option(help="Why it was accepted (kept in ops).")] = None,
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Take a quarantined file out of quarantine, from the archive (never the landing area)."""
+    from warehouse.pipeline import RunFailed, release_step
+
+    if accept and not note:
+        _fail("--accept needs --note saying who confirmed the figures and why")
+    try:
+        result = release_step(resolve(warehouse), file, accept, note)
+    except RunFailed as error:
+        _fail(str(error))
+    typer.echo(f"{result['file']}: {result['status']}"
+               + (f" ({result['reason']})" if result["reason"] else ""))
+    if result["status"] != "loaded":
+        raise typer.Exit(1)
+    typer.echo("run `spf run` (or wait for the nightly run) to publish it")
 
 
 @app.command()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from expectations.gates import GateFailed, Gates, suite_names
+from expectations.gates import GateFailed, Gates, load_suite, suite_names
 from ingest import raw
 from ingest.ssi import SourceGate, ingest_ssi
 from warehouse import build, publish
@@ -29,6 +29,14 @@ class RunFailed(RuntimeError):
 
 class PipelineBusy(RunFailed):
     """Another run holds the writer lock."""
+
+
+class GateBlocked(RunFailed):
+    """A blocking expectation failed on the marts; `summary` lists every validation."""
+
+    def __init__(self, message: str, summary: dict):
+        super().__init__(message)
+        self.summary = summary
 
 
 def new_run_id() -> str:
@@ -50,6 +58,67 @@ def writer_lock(paths: Paths, wait_seconds: float = 0) -> Iterator[None]:
         yield
     finally:
         lock.release()
+
+
+def discard_stale_builds(paths: Paths) -> list[str]:
+    """Remove builds left by runs that were killed; only ever unpublished files."""
+    stale = sorted(paths.warehouse.parent.glob(f".{paths.warehouse.stem}.build-*.duckdb*"))
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return [p.name for p in stale]
+
+
+STATUS_SQL = """
+    select 'ssi' as source, original_name as file, status, reason_code, reason_message as reason,
+           left(sha256, 12) as sha256, processed_at
+    from {ssi} where status in ('quarantined', 'rejected')
+    order by processed_at, original_name
+"""
+
+
+def status_rows(paths: Paths) -> tuple[list[str], list[tuple], str]:
+    """Quarantined and rejected deliveries with their reasons, and where they were read from.
+
+    The state is read when free; while a run holds it, the last published warehouse is.
+    """
+    import duckdb
+
+    if not paths.state_db.exists():
+        raise RunFailed(f"nothing has been landed in {paths.home} yet")
+    try:
+        con = duckdb.connect(str(paths.state_db), read_only=True)
+        origin, table = "state", "raw.ssi_files"
+    except duckdb.IOException:
+        if not paths.warehouse.exists():
+            raise RunFailed("a run is writing and nothing is published yet; "
+                            "try again later") from None
+        con = duckdb.connect(str(paths.warehouse), read_only=True)
+        origin, table = "published warehouse (a run is in progress)", "ops.submissions"
+    try:
+        cursor = con.execute(STATUS_SQL.format(ssi=table))
+        columns = [d[0] for d in cursor.description]
+        return columns, cursor.fetchall(), origin
+    finally:
+        con.close()
+
+
+def release_step(paths: Paths, key: str, accept: bool, note: str | None) -> dict:
+    """Re-decide a quarantined SSI file from the archive; the next run publishes the result."""
+    from ingest.ssi import release
+
+    run_id = new_run_id()
+    with writer_lock(paths):
+        gate = None if accept else SourceGate(gates_for(paths), run_name=f"{run_id}-release")
+        con = raw.connect_state(paths.state_db)
+        try:
+            report = release(con, key, run_id, gate=gate, note=note)
+        except LookupError as error:
+            raise RunFailed(str(error)) from None
+        finally:
+            con.close()
+    outcome = report.outcomes[0]
+    return {"file": outcome.landed.original_name, "status": outcome.status,
+            "reason": outcome.reason_message}
 
 
 def gates_for(paths: Paths) -> Gates:
@@ -124,7 +193,11 @@ def build_file(paths: Paths, run_id: str) -> Path:
 
 
 def gate_marts_step(paths: Paths, run_id: str) -> dict:
-    """Validate every mart with its `marts__*` suite; a blocking failure stops publication."""
+    """Validate every mart with its `marts__*` suites; a blocking failure stops publication.
+
+    A suite validates the mart it is named after, or the rows of its `meta.query` when it
+    checks relations between rows (e.g. sex splits against totals).
+    """
     import duckdb
 
     target = build_file(paths, run_id)
@@ -133,17 +206,20 @@ def gate_marts_step(paths: Paths, run_id: str) -> dict:
     con = duckdb.connect(str(target), read_only=True)
     try:
         for name in suite_names("marts__"):
-            frame = con.execute(f"select * from marts.{name.removeprefix('marts__')}").df()
+            sql = load_suite(name).get("meta", {}).get("query") or \
+                f"select * from marts.{name.removeprefix('marts__')}"
+            frame = con.execute(sql).df()
             results.append(gates.validate(name, frame, _mart_keys(frame),
                                           run_name=f"{run_id}-marts"))
     finally:
         con.close()
-    summary = [{"suite": r.suite, "passed": r.passed, "page": r.docs_page,
-                "failures": [f.describe() for f in r.failures]} for r in results]
+    summary = {"validations": [{"suite": r.suite, "passed": r.passed, "page": r.docs_page,
+                                "failures": [f.describe() for f in r.failures]}
+                               for r in results]}
     if not all(r.passed for r in results):
         publish.discard(target)
-        raise RunFailed(str(GateFailed(results)))
-    return {"validations": summary}
+        raise GateBlocked(str(GateFailed(results)), summary)
+    return summary
 
 
 def _mart_keys(frame) -> list[str]:
@@ -158,3 +234,11 @@ def publish_step(paths: Paths, run_id: str) -> dict:
 
 def discard_build(paths: Paths, run_id: str) -> None:
     publish.discard(build_file(paths, run_id))
+
+
+def report_step(paths: Paths, summary: dict) -> dict:
+    """Write the run's summary page beside the Data Docs; return its path and Markdown."""
+    from warehouse import report
+
+    page = report.write_html(summary, paths.docs)
+    return {"page": str(page), "markdown": report.markdown(summary)}
