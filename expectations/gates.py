@@ -61,6 +61,7 @@ class GateResult:
     failures: list[Failure]
     docs_page: str | None
     evaluated: int = 0
+    identifier: object = None  # GX ValidationResultIdentifier, for its Data Docs page
 
     @property
     def passed(self) -> bool:
@@ -122,6 +123,9 @@ class Gates:
             context.update_data_docs_site(SITE, site)
         else:
             context.add_data_docs_site(SITE, site)
+        # Recreated once per process: a source read back from the project's YAML has no
+        # context attached and cannot build batches; later suites only add assets to it.
+        self._source = context.data_sources.add_or_update_pandas(name="spf")
         return context
 
     def _checkpoint(self, name: str, index_columns: list[str]):
@@ -130,7 +134,7 @@ class Gates:
         import great_expectations as gx
 
         context = self.context
-        source = context.data_sources.add_or_update_pandas(name="spf")
+        source = self._source
         asset = next((a for a in source.assets if a.name == name), None) or \
             source.add_dataframe_asset(name=name)
         batch = next((b for b in asset.batch_definitions if b.name == "all"), None) or \
@@ -146,7 +150,6 @@ class Gates:
             gx.ValidationDefinition(name=name, data=batch, suite=suite))
         checkpoint = context.checkpoints.add_or_update(gx.Checkpoint(
             name=name, validation_definitions=[definition],
-            actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=[SITE])],
             result_format={"result_format": "COMPLETE",
                            "unexpected_index_column_names": index_columns},
         ))
@@ -156,33 +159,51 @@ class Gates:
     def validate(self, name: str, frame: pd.DataFrame, index_columns: list[str],
                  run_name: str | None = None) -> GateResult:
         """Run suite `name` on `frame`; failing rows are identified by `index_columns`."""
+        return self.validate_all([(name, frame, index_columns)], run_name)[0]
+
+    def validate_all(self, batches: list[tuple[str, pd.DataFrame, list[str]]],
+                     run_name: str | None = None) -> list[GateResult]:
+        """Run each (suite, frame, index columns) as its checkpoint, then update Data Docs once.
+
+        Rendering Data Docs costs more than validating small frames, so pages are built
+        for the whole batch of results in one pass rather than by each checkpoint.
+        """
         from great_expectations.core.run_identifier import RunIdentifier
 
-        checkpoint = self._checkpoint(name, [c for c in index_columns if c in frame.columns])
-        result = checkpoint.run(batch_parameters={"dataframe": frame},
-                                run_id=RunIdentifier(run_name=run_name))
-        failures, page, evaluated = [], None, 0
-        for identifier, run in result.run_results.items():
-            page = self._docs_page(identifier)
-            for item in run.results:
-                evaluated += 1
-                if item.success:
-                    continue
-                config = item.expectation_config
-                details = item.result or {}
-                rows = [{k: _plain(v) for k, v in row.items()}
-                        for row in details.get("unexpected_index_list") or []
-                        if isinstance(row, dict)]
-                failures.append(Failure(
-                    suite=name, expectation=config.type, column=config.kwargs.get("column"),
-                    severity=str(getattr(config.severity, "value", config.severity)),
-                    why=(config.meta or {}).get("why", ""),
-                    unexpected_count=int(details.get("unexpected_count") or 0),
-                    examples=[_plain(v) for v in (details.get("partial_unexpected_list")
-                                                  or [details.get("observed_value")])],
-                    rows=rows,
-                ))
-        return GateResult(name, failures, page, evaluated)
+        results, identifiers = [], []
+        for name, frame, index_columns in batches:
+            checkpoint = self._checkpoint(name, [c for c in index_columns if c in frame.columns])
+            outcome = checkpoint.run(batch_parameters={"dataframe": frame},
+                                     run_id=RunIdentifier(run_name=run_name))
+            for identifier, run in outcome.run_results.items():
+                identifiers.append(identifier)
+                results.append(self._result(name, identifier, run))
+        if identifiers:
+            self.context.build_data_docs(site_names=[SITE], resource_identifiers=identifiers)
+            for result in results:
+                result.docs_page = self._docs_page(result.identifier)
+        return results
+
+    def _result(self, name: str, identifier, run) -> GateResult:
+        failures = []
+        for item in run.results:
+            if item.success:
+                continue
+            config = item.expectation_config
+            details = item.result or {}
+            rows = [{k: _plain(v) for k, v in row.items()}
+                    for row in details.get("unexpected_index_list") or []
+                    if isinstance(row, dict)]
+            failures.append(Failure(
+                suite=name, expectation=config.type, column=config.kwargs.get("column"),
+                severity=str(getattr(config.severity, "value", config.severity)),
+                why=(config.meta or {}).get("why", ""),
+                unexpected_count=int(details.get("unexpected_count") or 0),
+                examples=[_plain(v) for v in (details.get("partial_unexpected_list")
+                                              or [details.get("observed_value")])],
+                rows=rows,
+            ))
+        return GateResult(name, failures, None, len(run.results), identifier)
 
     def _docs_page(self, identifier) -> str | None:
         try:

@@ -280,13 +280,13 @@ class SourceGate:
         self.results = []
 
     def __call__(self, frames: dict[str, pd.DataFrame]) -> dict[str, list[Problem]]:
+        batches = [(f"{SOURCE}__{table}", frame, ["submission_id", "source_row"])
+                   for table, frame in frames.items() if not frame.empty]
+        results = self.gates.validate_all(batches, self.run_name)
+        self.results.extend(results)
         failures: dict[str, list[Problem]] = {}
-        for table, frame in frames.items():
-            if frame.empty:
-                continue
-            result = self.gates.validate(f"{SOURCE}__{table}", frame,
-                                         ["submission_id", "source_row"], self.run_name)
-            self.results.append(result)
+        for (_, frame, _), result in zip(batches, results, strict=True):
+            table = result.suite.removeprefix(f"{SOURCE}__")
             for failure in result.failures:
                 if not failure.blocking:
                     continue

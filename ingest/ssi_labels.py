@@ -7,6 +7,7 @@ code maps to its label in EN, FR, ES and PT. The parser matches labels after
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 LANGUAGES = ("en", "fr", "es", "pt")
@@ -101,8 +102,10 @@ BENEFIT_FORMS = ("CASH_PERIODIC", "CASH_LUMP", "KIND")
 MISSING_MARKERS = frozenset(
     ["", "..", "...", "-", "–", "—", "n.a.", "n/a", "na", "nd", "n.d.", "s.d.", "s/d"]
 )
-# A first cell starting with one of these ends a table: the notes under it are not data.
-END_OF_TABLE_PREFIXES = ("source", "note", "nota", "remarque")
+# A first cell whose first word is one of these ends a table: the notes under it are not
+# data. The contract names Source, Note, Nota and Remarque; Spanish and Portuguese
+# workbooks write their sources as Fuente and Fonte, and plurals are common.
+END_OF_TABLE = re.compile(r"(source|note|nota|remarque|fuente|fonte)s?\b")
 
 
 def normalise_label(text: object) -> str:

@@ -26,7 +26,7 @@ from ingest.ssi_labels import (
     COLUMNS,
     CONTEXT_ITEMS,
     COVER_KEYS,
-    END_OF_TABLE_PREFIXES,
+    END_OF_TABLE,
     FUNCTIONS,
     LANGUAGES,
     MISSING_MARKERS,
@@ -401,7 +401,7 @@ def _read_table(code: str, grid: list[list], sheet: str, problems: _Collector,
         if not filled:
             break
         first = filled[0]
-        if isinstance(first, str) and normalise_label(first).startswith(END_OF_TABLE_PREFIXES):
+        if isinstance(first, str) and END_OF_TABLE.match(normalise_label(first)):
             break
         cells = {col: (row[c] if c < len(row) else None, cell_name(r, c))
                  for col, c in columns.items()}

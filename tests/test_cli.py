@@ -28,11 +28,15 @@ def spf(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([SPF, *args], capture_output=True, text=True, env=env, timeout=300)
 
 
-@pytest.fixture
-def warehouse(tmp_path, write_workbook, prefect_api):
-    write_workbook("worked.xlsx", **worked_example())
-    target = tmp_path / "wh" / "spf.duckdb"
-    result = spf("run", "--landing", str(tmp_path / "landing"), "--warehouse", str(target))
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory, prefect_api):
+    """One warehouse published by the real console script, shared by the query tests."""
+    from ingest.samples.workbook import write_ssi_workbook
+
+    root = tmp_path_factory.mktemp("cli")
+    write_ssi_workbook(root / "landing" / "worked.xlsx", **worked_example())
+    target = root / "wh" / "spf.duckdb"
+    result = spf("run", "--landing", str(root / "landing"), "--warehouse", str(target))
     assert result.returncode == 0, result.stderr
     assert f"published {target}" in result.stdout
     return target

@@ -62,11 +62,17 @@ def hand_computed(path: Path) -> dict[str, tuple[int, int]]:
 def test_sample_end_to_end_then_nothing_new(tmp_path):
     summary = run_nightly(tmp_path, SAMPLE_SSI_DIR)
     assert summary["published"] is True
-    files = sorted(SAMPLE_SSI_DIR.glob("*.xlsx"))
-    assert summary["ssi"]["counts"] == {"loaded": len(files)}
-
+    # 42 first deliveries and one revision load; see ingest/samples/ssi/README.md for the
+    # rejected workbook, the conflicting re-delivery and the duplicate copy.
+    assert len(list(SAMPLE_SSI_DIR.glob("*.xlsx"))) == 46
+    assert summary["ssi"]["counts"] == {"loaded": 43, "rejected": 2, "duplicate": 1}
     statuses = dict(query(tmp_path, "select status, count(*) from ops.submissions group by 1"))
-    assert statuses == {"loaded": len(files) - 1, "superseded": 1}
+    assert statuses == {"loaded": 42, "superseded": 1, "rejected": 2, "duplicate": 1}
+    assert query(tmp_path, "select original_name, reason_code from ops.submissions "
+                 "where status in ('rejected', 'duplicate') order by 1") == [
+        ("HND_2019_r1_resent.xlsx", "conflicting_redelivery"),
+        ("KHM_2019_r1_copy.xlsx", None),
+        ("TGO_2022_r2.xlsx", "not_a_number")]
     assert query(tmp_path, "select submission_id, superseded_by from ops.submissions "
                  "where status = 'superseded'") == [("KHM-2019-r1", "KHM-2019-r2")]
 

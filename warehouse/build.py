@@ -78,6 +78,21 @@ def copy_raw(state_db: Path, build_db: Path) -> dict[str, int]:
     return copied
 
 
+def _close_dbt_database() -> None:
+    """Close the DuckDB file dbt-duckdb keeps open between nodes, releasing its lock.
+
+    `keep_open: true` spares a reopen of the database for every node (seconds per
+    build); dbt-duckdb has no public call to close it afterwards, and its
+    `close_all_connections` drops the environment without closing the database.
+    """
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager as manager
+
+    with manager._LOCK:
+        if manager._ENV is not None:
+            manager._ENV.close()
+            manager._ENV = None
+
+
 @dataclass
 class DbtOutcome:
     success: bool
@@ -85,7 +100,8 @@ class DbtOutcome:
     counts: dict[str, int]
 
 
-def run_dbt(build_db: Path, logs: Path, args: list[str] | None = None) -> DbtOutcome:
+def run_dbt(build_db: Path, logs: Path, target: Path, args: list[str] | None = None
+            ) -> DbtOutcome:
     """`dbt build` into `build_db`, in process; failures are read from the node results."""
     from dbt.cli.main import dbtRunner
 
@@ -97,9 +113,11 @@ def run_dbt(build_db: Path, logs: Path, args: list[str] | None = None) -> DbtOut
             result = dbtRunner().invoke([
                 *command, "--project-dir", str(DBT_PROJECT_DIR),
                 "--profiles-dir", str(DBT_PROJECT_DIR), "--log-path", str(logs),
+                "--target-path", str(target),
                 "--quiet", "--no-use-colors",
             ])
         finally:
+            _close_dbt_database()
             if previous is None:
                 os.environ.pop("SPF_BUILD_DB", None)
             else:

@@ -57,6 +57,11 @@ class Paths:
         return self.home / "logs"
 
     @property
+    def dbt_target(self) -> Path:
+        """dbt's artefacts for this installation (manifest, partial parse)."""
+        return self.home / "dbt_target"
+
+    @property
     def lock(self) -> Path:
         """Held by the one pipeline run allowed to write at a time."""
         return self.home / "spf.lock"

@@ -7,6 +7,7 @@ flows stay thin and every step can be tested without Prefect.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -62,7 +63,7 @@ def writer_lock(paths: Paths, wait_seconds: float = 0) -> Iterator[None]:
 
 def discard_stale_builds(paths: Paths) -> list[str]:
     """Remove builds left by runs that were killed; only ever unpublished files."""
-    stale = sorted(paths.warehouse.parent.glob(f".{paths.warehouse.stem}.build-*.duckdb*"))
+    stale = sorted(paths.warehouse.parent.glob(f".{paths.warehouse.stem}.build*.duckdb*"))
     for path in stale:
         path.unlink(missing_ok=True)
     return [p.name for p in stale]
@@ -121,7 +122,9 @@ def release_step(paths: Paths, key: str, accept: bool, note: str | None) -> dict
             "reason": outcome.reason_message}
 
 
+@functools.lru_cache(maxsize=4)
 def gates_for(paths: Paths) -> Gates:
+    """One Great Expectations context per installation and process (it takes seconds)."""
     return Gates(paths.gx_root, paths.docs)
 
 
@@ -176,7 +179,7 @@ def build_step(paths: Paths, run_id: str) -> dict:
     target = build_file(paths, run_id)
     publish.discard(target)
     copied = build.copy_raw(paths.state_db, target)
-    outcome = build.run_dbt(target, paths.logs)
+    outcome = build.run_dbt(target, paths.logs, paths.dbt_target)
     if not outcome.success:
         publish.discard(target)
         raise RunFailed("dbt build failed: " + "; ".join(outcome.failures[:5]))
@@ -188,8 +191,12 @@ def build_step(paths: Paths, run_id: str) -> dict:
 
 
 def build_file(paths: Paths, run_id: str) -> Path:
-    """Builds sit beside the published file so that publication is a rename."""
-    return paths.warehouse.with_name(f".{paths.warehouse.stem}.build-{run_id}.duckdb")
+    """Builds sit beside the published file so that publication is a rename.
+
+    The name is the same for every run of a warehouse (one writer at a time), so dbt's
+    profile does not change between runs and dbt can reuse its partial parse.
+    """
+    return paths.warehouse.with_name(f".{paths.warehouse.stem}.build.duckdb")
 
 
 def gate_marts_step(paths: Paths, run_id: str) -> dict:
@@ -201,18 +208,17 @@ def gate_marts_step(paths: Paths, run_id: str) -> dict:
     import duckdb
 
     target = build_file(paths, run_id)
-    gates = gates_for(paths)
-    results = []
+    batches = []
     con = duckdb.connect(str(target), read_only=True)
     try:
         for name in suite_names("marts__"):
             sql = load_suite(name).get("meta", {}).get("query") or \
                 f"select * from marts.{name.removeprefix('marts__')}"
             frame = con.execute(sql).df()
-            results.append(gates.validate(name, frame, _mart_keys(frame),
-                                          run_name=f"{run_id}-marts"))
+            batches.append((name, frame, _mart_keys(frame)))
     finally:
         con.close()
+    results = gates_for(paths).validate_all(batches, run_name=f"{run_id}-marts")
     summary = {"validations": [{"suite": r.suite, "passed": r.passed, "page": r.docs_page,
                                 "failures": [f.describe() for f in r.failures]}
                                for r in results]}

@@ -1,35 +1,50 @@
 """Generate the bundled synthetic SSI sample: `python -m ingest.samples.generate [--out DIR]`.
 
-One workbook per phase-1 focus country and reference year (2019, 2022), plus a
-revision 2 of Cambodia 2019. The numbers are SYNTHETIC: orders of magnitude are
-realistic (population, GDP in national currency, coverage levels by income
-group) so indicators and dashboards look plausible, but no figure is an official
-statistic. A fixed seed per country makes every run write the same bytes.
+One workbook per phase-1 focus country and reference year (2019, 2022), in the
+country's language, plus a revision 2 of Cambodia 2019. A few workbooks are
+filled in the way real ones arrive (text numbers with local separators, missing
+markers, notes under tables, unknown columns, shuffled sheets and columns,
+headers further down) yet still meet the contract, and a few deliveries are
+meant to be turned away: a broken revision, a conflicting re-delivery and a
+duplicate copy (see ssi/README.md).
+
+The numbers are SYNTHETIC: orders of magnitude are realistic (population, GDP in
+national currency, coverage levels by income group) so indicators and dashboards
+look plausible, but no figure is an official statistic. A fixed seed per country
+(and per messy file) makes every run write the same bytes.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import datetime as dt
 import random
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from pathlib import Path
 
-from ingest.samples.workbook import write_ssi_workbook
+import openpyxl
+
+from ingest.samples.workbook import TABLE_SHEETS, _save_deterministic, write_ssi_workbook
+from ingest.ssi_labels import BENEFIT_FORMS, COLUMNS, FUNCTIONS, SCHEME_TYPES, SHEETS, label
 
 SEED = 20161
 YEARS = (2019, 2022)
 POP_GROWTH = 0.015  # per year, applied to the hard-coded 2019 population
 DEFAULT_OUT = Path(__file__).resolve().parent / "ssi"
 
-# Labels language per country. Everything is written in English until the parser
-# has been tried on the other languages: flip this one switch to use LANGUAGE.
-USE_COUNTRY_LANGUAGES = False
+# Labels language per country (LANGUAGE, English elsewhere). Switch off to write every
+# workbook in English.
+USE_COUNTRY_LANGUAGES = True
 LANGUAGE = {
     **dict.fromkeys(("CMR", "NER", "SEN", "TGO"), "fr"),
     **dict.fromkeys(("SLV", "HND", "PRY"), "es"),
     **dict.fromkeys(("CPV", "MOZ", "TLS"), "pt"),
 }
+
+# The country as its own focal point names it on the cover (with the language switch on).
+LOCAL_NAME = {"CMR": "Cameroun", "SEN": "Sénégal", "CPV": "Cabo Verde", "MOZ": "Moçambique"}
 
 PER, LUMP, KIND = "CASH_PERIODIC", "CASH_LUMP", "KIND"
 
@@ -412,20 +427,20 @@ COUNTRIES: tuple[Country, ...] = (
     ),
     Country(
         "TLS", "Timor-Leste", "USD", 1_290_000, 2.0e9, 1.05, 0.55, 0.37, 0.065, 0.029, 0.38,
-        0.05, 0.13, 0.92, 0.04, "Ministry of Social Solidarity and Inclusion",
+        0.05, 0.13, 0.92, 0.04, "Ministério da Solidariedade Social e Inclusão",
         (
-            S("RCSS", "Contributory Social Security Regime", "SI",
+            S("RCSS", "Regime Contributivo de Segurança Social", "SI",
               "Instituto Nacional de Segurança Social",
-              "Law on the Contributory Social Security Regime", 2017, *PENSION_SET,
+              "Lei do Regime Contributivo de Segurança Social", 2017, *PENSION_SET,
               P("MATERN"), contrib=0.75, old=0.04),
-            S("RTSS", "Transitional social security regime for civil servants", "SI",
-              "Instituto Nacional de Segurança Social", "Law on the transitional regime", 2012,
+            S("RTSS", "Regime Transitório de Segurança Social dos funcionários do Estado", "SI",
+              "Instituto Nacional de Segurança Social", "Lei do Regime Transitório", 2012,
               *PENSION_SET, contrib=0.25, old=0.06),
             S("SAII", "Subsídio de Apoio a Idosos e Inválidos", "UNI",
-              "Ministério da Solidariedade Social e Inclusão", "Decree-Law on the SAII", 2008,
+              "Ministério da Solidariedade Social e Inclusão", "Decreto-Lei do SAII", 2008,
               P("OLD"), P("DIS", reach=0.30), old=0.90),
             S("BDM", "Bolsa da Mãe", "SA", "Ministério da Solidariedade Social e Inclusão",
-              "Decree-Law on the Bolsa da Mãe", 2012, P("CHILD", reach=0.10), P("SA")),
+              "Decreto-Lei da Bolsa da Mãe", 2012, P("CHILD", reach=0.10), P("SA")),
         ),
     ),
     Country(
@@ -500,15 +515,53 @@ EXPENDITURE_PCT_GDP = (1.2, 9.5)  # a total outside this band is scaled into it
 
 @dataclass
 class Submission:
-    """One workbook to write: its file name and the keyword arguments of the writer."""
+    """One workbook to write: its file name, the keyword arguments of the writer, and
+    what it is there to show.
+
+    `role`: "clean", "messy" (valid, filled in the way real workbooks arrive),
+    "revision" (a correction with a higher revision), "rejected" (the parser refuses
+    it), "conflicting" (parses, but re-uses a loaded identity with other numbers) or
+    "duplicate" (`copy_of` another file, byte for byte). `meant` holds the tables and
+    cover as numbers (None for missing) when `kwargs` writes some of them as text;
+    `layout` changes the written workbook afterwards (`header_offset`: more blank rows
+    between title and header; `extra_sheets`: name -> rows of a sheet added at the end).
+    """
 
     filename: str
     kwargs: dict = field(default_factory=dict)
+    role: str = "clean"
+    meant: dict | None = None
+    layout: dict = field(default_factory=dict)
+    copy_of: str | None = None
+
+    @property
+    def values(self) -> dict:
+        """The submission as its sender meant it: cover and tables, numbers as numbers."""
+        return self.meant if self.meant is not None else self.kwargs
 
 
 def language_for(iso3: str) -> str:
-    """Label language of a country's workbook (English while the switch is off)."""
+    """Label language of a country's workbook (English for all with the switch off)."""
     return LANGUAGE.get(iso3, "en") if USE_COUNTRY_LANGUAGES else "en"
+
+
+# The lines written under the tables, per language. ES and PT start with "Nota": the
+# contract ends a table at Source/Note/Nota/Remarque, not at "Fuente"/"Fonte".
+NOTES = {
+    "en": ("Source: national statistical office estimates (synthetic data).",
+           "Note: recipients at the end of the reference year; synthetic data.",
+           "Source: financial statements of the schemes (synthetic data)."),
+    "fr": ("Source : estimations de l'institut national de la statistique (données "
+           "synthétiques).",
+           "Note : bénéficiaires en fin d'année de référence ; données synthétiques.",
+           "Source : états financiers des régimes (données synthétiques)."),
+    "es": ("Nota: estimaciones del instituto nacional de estadística (datos sintéticos).",
+           "Nota: beneficiarios al final del año de referencia; datos sintéticos.",
+           "Nota: estados financieros de los regímenes (datos sintéticos)."),
+    "pt": ("Nota: estimativas do instituto nacional de estatística (dados sintéticos).",
+           "Nota: beneficiários no fim do ano de referência; dados sintéticos.",
+           "Nota: demonstrações financeiras dos regimes (dados sintéticos)."),
+}
 
 
 def _split(total: int, women_share: float) -> tuple[int, int]:
@@ -728,10 +781,12 @@ def _country_year(c: Country, year: int, d: _Draws) -> dict:
         for column in ("benefits_cash", "benefits_kind", "admin"):
             row[column] = _money(row[column] * scale)
 
+    language = language_for(c.iso3)
+    notes = NOTES[language]
     rng = random.Random(f"{SEED}:{c.iso3}:{year}:cover")
     cover = {
         "country_iso3": c.iso3,
-        "country_name": c.name,
+        "country_name": LOCAL_NAME.get(c.iso3, c.name) if USE_COUNTRY_LANGUAGES else c.name,
         "reference_year": year,
         "revision": 1,
         "submission_date": dt.date(year + 1, rng.randint(2, 6), rng.randint(1, 28)),
@@ -746,57 +801,272 @@ def _country_year(c: Country, year: int, d: _Draws) -> dict:
         "contributors": contributors,
         "beneficiaries": beneficiaries,
         "expenditure": expenditure if c.expenditure else None,
-        "language": language_for(c.iso3),
-        "notes": {
-            "context": ["Source: national statistical office estimates (synthetic data)."],
-            "beneficiaries": ["Note: recipients at the end of the reference year; "
-                              "synthetic data."],
-            "expenditure": ["Source: financial statements of the schemes (synthetic data)."],
-        },
+        "language": language,
+        "notes": {"context": [notes[0]], "beneficiaries": [notes[1]],
+                  "expenditure": [notes[2]]},
     }
 
 
-def _correction(kwargs: dict) -> dict:
-    """Revision 2 of a submission: a few beneficiary totals corrected, sent later."""
-    fixed = {**kwargs, "cover": {**kwargs["cover"]}}
+def _revised(kwargs: dict, revision: int, days: int,
+             factors: dict[tuple[str, str], float]) -> dict:
+    """The submission sent again `days` later as `revision`, with the beneficiary totals
+    of (scheme_id, function) scaled by `factors`; the sex split follows, within the total."""
+    fixed = copy.deepcopy(kwargs)
     cover = fixed["cover"]
-    cover["revision"] = 2
-    cover["submission_date"] = cover["submission_date"] + dt.timedelta(days=150)
-    factors = {("NSSFC", "OLD"): 1.04, ("CTPWC", "MATERN"): 0.91, ("NFV", "DIS"): 1.10}
-    rows = []
-    for row in kwargs["beneficiaries"]:
+    cover["revision"] = revision
+    cover["submission_date"] = cover["submission_date"] + dt.timedelta(days=days)
+    unused = set(factors)
+    for row in fixed["beneficiaries"]:
         factor = factors.get((row["scheme_id"], row["function"]))
-        if factor is not None:
-            row = {**row, "total": round(row["total"] * factor)}
-            if row["men"] is None and row["women"] is not None:
-                row["women"] = row["total"]
-            elif row["women"] is not None:
-                row["women"] = round(row["women"] * factor)
-                row["men"] = min(round(row["men"] * factor), row["total"] - row["women"])
-        rows.append(row)
-    fixed["beneficiaries"] = rows
+        if factor is None:
+            continue
+        unused.discard((row["scheme_id"], row["function"]))
+        row["total"] = round(row["total"] * factor)
+        if row["men"] is None and row["women"] is not None:
+            row["women"] = row["total"]
+        elif row["women"] is not None:
+            row["women"] = round(row["women"] * factor)
+            row["men"] = min(round(row["men"] * factor), row["total"] - row["women"])
+    if unused:
+        raise ValueError(f"no beneficiaries row for {sorted(unused)}")
     return fixed
 
 
+def _lump_sum_maternity(kwargs: dict) -> dict:
+    """Timor-Leste 2019 as reported: RCSS maternity paid as a lump sum, and the SAII
+    disability recipients given without a split by sex."""
+    fixed = copy.deepcopy(kwargs)
+    for row in fixed["beneficiaries"]:
+        if (row["scheme_id"], row["function"]) == ("RCSS", "MATERN"):
+            row["benefit_form"] = LUMP
+        if (row["scheme_id"], row["function"]) == ("SAII", "DIS"):
+            row["women"] = row["men"] = None
+    return fixed
+
+
+# ---------------------------------------------------------------------------------------
+# Messy workbooks: valid for the contract, filled in the way real ones arrive.
+
+NUMERIC = {
+    "context": ("total", "women", "men"),
+    "contributors": ("total", "women", "men"),
+    "beneficiaries": ("total", "women", "men"),
+    "expenditure": ("benefits_cash", "benefits_kind", "admin"),
+}
+SPACES = ("\u00a0", "\u202f", " ")  # no-break, narrow no-break and plain spaces
+
+
+def _grouped(number: float, separator: str) -> str:
+    """A whole number with its thousands grouped by `separator`: 1234567 -> 1 234 567."""
+    return f"{int(number):,}".replace(",", separator)
+
+
+def _lakhs(number: float) -> str:
+    """A whole number grouped the Indian way, in lakhs and crores: 1234567 -> 12,34,567."""
+    digits = str(int(number))
+    head, groups = digits[:-3], [digits[-3:]]
+    while head:
+        groups.insert(0, head[-2:])
+        head = head[:-2]
+    return ",".join(groups)
+
+
+class _Mess:
+    """A submission being made messy, with a seed of its own: `meant` keeps what the
+    sender means (numbers, None for missing), `written` what goes into the cells."""
+
+    def __init__(self, kwargs: dict, name: str) -> None:
+        self.rng = random.Random(f"{SEED}:{name}:messy")
+        self.meant = copy.deepcopy(kwargs)
+        self.written = copy.deepcopy(kwargs)
+        self.layout: dict = {}
+
+    def numbers(self, sheets: tuple[str, ...], minimum: float = 1000,
+                below: float = float("inf")) -> list[tuple[str, int, str]]:
+        """(sheet, row index, column) of the cells still written as numbers in range."""
+        return [(sheet, i, column) for sheet in sheets
+                for i, row in enumerate(self.written.get(sheet) or [])
+                for column in NUMERIC[sheet]
+                if isinstance(row.get(column), int | float) and minimum <= row[column] < below]
+
+    def text(self, cells: list[tuple[str, int, str]], render) -> None:
+        """Write the meant numbers of `cells` as text, as `render` spells them."""
+        for sheet, i, column in cells:
+            self.written[sheet][i][column] = render(self.meant[sheet][i][column])
+
+    def some_text(self, share: float, render, sheets: tuple[str, ...] = tuple(NUMERIC)) -> None:
+        """Write a random `share` of the numbers from 1000 up as text."""
+        cells = self.numbers(sheets)
+        self.text(self.rng.sample(cells, round(share * len(cells))), render)
+
+    def split_rows(self, sheet: str = "beneficiaries") -> list[int]:
+        """Rows of `sheet` whose women and men are both still written as numbers."""
+        return [i for i, row in enumerate(self.written[sheet])
+                if isinstance(row["women"], int) and isinstance(row["men"], int)]
+
+    def missing(self, sheet: str, i: int, column: str, marker: str) -> None:
+        """The sender did not know this value and wrote `marker` (missing, not zero)."""
+        self.meant[sheet][i][column] = None
+        self.written[sheet][i][column] = marker
+
+    def decimal(self, group: str, mark: str) -> None:
+        """The smallest administrative cost given with half a currency unit: 12 345,5."""
+        rows = self.meant["expenditure"]
+        i = min(range(len(rows)), key=lambda i: rows[i]["admin"])
+        rows[i]["admin"] += 0.5
+        self.written["expenditure"][i]["admin"] = f"{_grouped(rows[i]['admin'], group)}{mark}5"
+
+    def remarks(self, header: str, texts: tuple[str, ...]) -> None:
+        """An unknown column `header` in the beneficiaries sheet, a few rows remarked on."""
+        values: list[str | None] = [None] * len(self.written["beneficiaries"])
+        for i, text in zip(self.rng.sample(range(len(values)), len(texts)), texts, strict=True):
+            values[i] = text
+        self.written["extra_columns"] = {"beneficiaries": {header: values}}
+
+    def shuffled(self, items: list[str]) -> list[str]:
+        """`items` in a random order other than their own."""
+        out = list(items)
+        while out == list(items):
+            self.rng.shuffle(out)
+        return out
+
+    def note(self, sheet: str, line: str) -> None:
+        """`line` right under the table of `sheet`, instead of the usual note."""
+        self.written["notes"] = {**self.written["notes"], sheet: [line]}
+
+
+def _messy_sen(m: _Mess) -> None:
+    """Senegal 2022 (FR): numbers typed as text with (narrow) no-break spaces, a decimal
+    comma, "n.d." and "-" for missing, remarks, a source line, columns shuffled."""
+    m.some_text(0.5, lambda v: _grouped(v, m.rng.choice(SPACES)))
+    a, b, c = m.rng.sample(m.split_rows(), 3)
+    m.missing("beneficiaries", a, "women", "n.d.")
+    m.missing("beneficiaries", a, "men", "n.d.")
+    m.missing("beneficiaries", b, "men", "-")
+    m.missing("beneficiaries", c, "women", "-")
+    m.decimal("\u00a0", ",")
+    m.remarks("Observations", ("chiffres provisoires", "effectifs au 31 décembre",
+                               "y compris les arriérés"))
+    m.note("context", "Source : ANSD, RGPH")
+    m.written["column_order"] = {"beneficiaries": m.shuffled(list(COLUMNS["beneficiaries"]))}
+
+
+def _messy_pry(m: _Mess) -> None:
+    """Paraguay 2019 (ES): 1.234.567 and 12.345,5, "s/d" and ".." for missing, a note."""
+    m.some_text(0.5, lambda v: _grouped(v, "."))
+    a, b = m.rng.sample(m.split_rows(), 2)
+    m.missing("beneficiaries", a, "women", "s/d")
+    m.missing("beneficiaries", a, "men", "s/d")
+    m.missing("beneficiaries", b, "men", "..")
+    m.decimal(".", ",")
+    m.note("beneficiaries", "Nota: cifras provisionales")
+
+
+def _messy_moz(m: _Mess) -> None:
+    """Mozambique 2022 (PT): headers under a title and two blank rows, sheets shuffled,
+    1.234.567, "n.a." for a missing number of men, remarks in an unknown column."""
+    m.some_text(0.4, lambda v: _grouped(v, "."))
+    m.missing("beneficiaries", m.rng.choice(m.split_rows()), "men", "n.a.")
+    m.remarks("Observações", ("dados provisórios", "inclui pagamentos em atraso"))
+    m.written["sheet_order"] = m.shuffled(["cover", *TABLE_SHEETS])
+    m.layout["header_offset"] = 1
+
+
+def _messy_ind(m: _Mess) -> None:
+    """India 2022 (EN): a few counts grouped in lakhs and crores (12,34,567), one with
+    apostrophes (5'000), a helper sheet of code lists, a note under the schemes."""
+    m.text(m.rng.sample(m.numbers(("context", "contributors", "beneficiaries"), 100_000), 4),
+           _lakhs)
+    smallest = min(m.numbers(("contributors", "beneficiaries")),
+                   key=lambda cell: m.meant[cell[0]][cell[1]][cell[2]])
+    m.text([smallest], lambda v: _grouped(v, "'"))
+    m.note("schemes", "Note: provisional")
+    codes = {"Function": FUNCTIONS, "Benefit form": BENEFIT_FORMS, "Scheme type": SCHEME_TYPES}
+    m.layout["extra_sheets"] = {"Lists": [list(codes), *zip_longest(*codes.values())]}
+
+
+MESSY = {("SEN", 2022): _messy_sen, ("PRY", 2019): _messy_pry, ("MOZ", 2022): _messy_moz,
+         ("IND", 2022): _messy_ind}
+
+
+# ---------------------------------------------------------------------------------------
+# Deliveries the pipeline must turn away (or load only once).
+
+def _broken_revision(kwargs: dict) -> dict:
+    """Togo 2022 revision 2 as it should not be sent: a total written as "environ 5000",
+    and contributors of a scheme (INAM) that the schemes sheet does not list."""
+    broken = _revised(kwargs, 2, 120, {("CNSS", "OLD"): 1.02})
+    rows = broken["beneficiaries"]
+    min(rows, key=lambda row: abs(row["total"] - 5000))["total"] = "environ 5000"
+    crt = next(row for row in broken["contributors"]
+               if row["scheme_id"] == "CRT" and row["function"] is None)
+    total = round(crt["total"] * 1.45)
+    women, men = _split(total, 0.41)
+    broken["contributors"].append({"scheme_id": "INAM", "function": None, "total": total,
+                                   "women": women, "men": men})
+    return broken
+
+
 def build_submissions() -> list[Submission]:
-    """Every sample workbook, in a fixed order: revision 1 per country and year, then
-    the Cambodia 2019 correction."""
+    """Every sample workbook, in file name order: revision 1 per country and year (some
+    messy), the Cambodia 2019 correction, and the deliveries meant to be turned away."""
     out: list[Submission] = []
     for c in COUNTRIES:
         d = _Draws(c.iso3)
         for year in YEARS:
             kwargs = _country_year(c, year, d)
-            out.append(Submission(f"{c.iso3}_{year}_r1.xlsx", kwargs))
+            name = f"{c.iso3}_{year}_r1.xlsx"
+            if (c.iso3, year) == ("TLS", 2019):
+                out.append(Submission(name, _lump_sum_maternity(kwargs), "messy"))
+            elif (c.iso3, year) in MESSY:
+                mess = _Mess(kwargs, name)
+                MESSY[c.iso3, year](mess)
+                out.append(Submission(name, mess.written, "messy", mess.meant, mess.layout))
+            else:
+                out.append(Submission(name, kwargs))
             if (c.iso3, year) == ("KHM", 2019):
-                out.append(Submission("KHM_2019_r2.xlsx", _correction(kwargs)))
+                out.append(Submission("KHM_2019_r2.xlsx", _revised(kwargs, 2, 150, {
+                    ("NSSFC", "OLD"): 1.04, ("CTPWC", "MATERN"): 0.91, ("NFV", "DIS"): 1.10,
+                }), "revision"))
+                out.append(Submission("KHM_2019_r1_copy.xlsx", kwargs, "duplicate",
+                                      copy_of=name))
+            if (c.iso3, year) == ("TGO", 2022):
+                out.append(Submission("TGO_2022_r2.xlsx", _broken_revision(kwargs), "rejected"))
+            if (c.iso3, year) == ("HND", 2019):
+                out.append(Submission("HND_2019_r1_resent.xlsx", _revised(kwargs, 1, 40, {
+                    ("IHSS", "OLD"): 1.03, ("INJUPEMP", "SURV"): 1.05, ("BVM", "SA"): 0.96,
+                }), "conflicting"))
     out.sort(key=lambda s: s.filename)
     return out
+
+
+def _relayout(path: Path, layout: dict, language: str) -> None:
+    """Apply a submission's `layout` to its written workbook; save it deterministically."""
+    wb = openpyxl.load_workbook(path)
+    for code in TABLE_SHEETS if layout.get("header_offset") else ():
+        name = label(SHEETS, code, language)
+        if name in wb.sheetnames:  # the title stays on row 1, the header moves down
+            wb[name].insert_rows(2, layout["header_offset"])
+    for name, rows in layout.get("extra_sheets", {}).items():
+        ws = wb.create_sheet(name)
+        for row in rows:
+            ws.append(list(row))
+    _save_deterministic(wb, path)
 
 
 def write_all(out_dir: str | Path = DEFAULT_OUT) -> list[Path]:
     """Write every sample workbook into `out_dir` and return their paths."""
     out = Path(out_dir)
-    return [write_ssi_workbook(out / s.filename, **s.kwargs) for s in build_submissions()]
+    submissions = build_submissions()
+    for s in sorted(submissions, key=lambda s: s.copy_of is not None):  # originals first
+        target = out / s.filename
+        if s.copy_of is not None:
+            target.write_bytes((out / s.copy_of).read_bytes())
+            continue
+        write_ssi_workbook(target, **s.kwargs)
+        if s.layout:
+            _relayout(target, s.layout, s.kwargs["language"])
+    return [out / s.filename for s in submissions]
 
 
 def main(argv: list[str] | None = None) -> None:
