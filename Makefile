@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint lock sample clean
+.PHONY: setup browser run test lint lock sample clean
 
 setup: $(STAMP)
 
@@ -18,8 +18,15 @@ $(STAMP): requirements.lock pyproject.toml
 run: setup
 	$(BIN)/spf run
 
+## Debian's Chromium and ChromeDriver, for the test that opens Data Docs in a real browser.
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; } || \
+	  echo "make: install Debian's chromium and chromium-driver (as root) for the browser test"
+
 ## Lint, then the whole test suite (includes the real Prefect server test).
-test: setup
+test: setup browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 

@@ -25,6 +25,7 @@ import pandas as pd
 from warehouse.paths import EXPECTATIONS_DIR
 
 SUITES_DIR = EXPECTATIONS_DIR / "suites"
+DOCS_STYLES = EXPECTATIONS_DIR / "data_docs.css"
 SITE = "spf"
 BLOCKING = "critical"
 log = logging.getLogger(__name__)
@@ -108,6 +109,9 @@ class Gates:
             import great_expectations as gx  # ~2 s to import: only when a gate runs
         logging.getLogger("great_expectations").setLevel(logging.ERROR)
         context = gx.get_context(mode="file", project_root_dir=str(self.gx_root))
+        styles = Path(context.root_directory) / "plugins" / "custom_data_docs" / "styles"
+        styles.mkdir(parents=True, exist_ok=True)
+        (styles / "data_docs_custom_styles.css").write_bytes(DOCS_STYLES.read_bytes())
         context.variables.progress_bars = {"globally": False}
         context.variables.save()
         sites = context.get_config().data_docs_sites or {}
