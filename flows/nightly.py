@@ -9,12 +9,26 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from warehouse import pipeline
-from warehouse.paths import SAMPLE_SSI_DIR, Paths, resolve
+from warehouse.paths import Paths, resolve
 
 
 @task(name="ingest_ssi_submissions", cache_policy=NO_CACHE)
 def ingest_ssi_submissions(paths: Paths, landing: Path, run_id: str) -> dict:
     return pipeline.ingest_ssi_step(paths, landing, run_id)
+
+
+@task(name="fetch_project_reports_from_api", cache_policy=NO_CACHE, retries=2,
+      retry_delay_seconds=[10, 60], retry_condition_fn=pipeline.is_transient)
+def fetch_project_reports_from_api(base_url: str, updated_since: str | None) -> list:
+    """The network part of a project-report load; HTTP errors are also retried inside."""
+    return pipeline.fetch_rmt_pages(base_url, updated_since)
+
+
+@task(name="ingest_project_reports", cache_policy=NO_CACHE)
+def ingest_project_reports(paths: Paths, run_id: str, rmt_dir: Path | None,
+                           rmt_url: str | None) -> dict:
+    return pipeline.ingest_rmt_step(paths, run_id, rmt_dir, rmt_url,
+                                    fetch_pages=fetch_project_reports_from_api)
 
 
 @task(name="build_marts", cache_policy=NO_CACHE)
@@ -46,7 +60,8 @@ def nightly(landing: str | None = None, rmt_dir: str | None = None, rmt_url: str
             warehouse: str | None = None) -> dict:
     """Load new SSI workbooks and project reports, then rebuild, gate and publish the marts.
 
-    Defaults mean the bundled sample data and the default warehouse (data/spf.duckdb).
+    With no source given, the bundled sample data; with one, only the sources given. The
+    warehouse defaults to $SPF_WAREHOUSE or data/spf.duckdb.
     """
     logger = get_run_logger()
     paths = resolve(warehouse)
@@ -57,22 +72,26 @@ def nightly(landing: str | None = None, rmt_dir: str | None = None, rmt_url: str
             stale = pipeline.discard_stale_builds(paths)
             if stale:
                 logger.warning("removed builds left by an interrupted run: %s", ", ".join(stale))
-            summary["ssi"] = ingest_ssi_submissions(
-                paths, Path(landing) if landing else SAMPLE_SSI_DIR, run_id)
-            pipeline.ensure_something_to_publish(paths, summary["ssi"])
+            ssi_dir, rmt_folder, rmt_api = pipeline.sources(landing, rmt_dir, rmt_url)
+            if ssi_dir:
+                summary["ssi"] = ingest_ssi_submissions(paths, ssi_dir, run_id)
+            if rmt_folder or rmt_api:
+                summary["rmt"] = ingest_project_reports(paths, run_id, rmt_folder, rmt_api)
+            pipeline.ensure_something_to_publish(paths, summary)
             if pipeline.is_current(paths):
                 logger.info("nothing new since the last publication; warehouse unchanged")
-                return summary
-            try:
-                summary["build"] = build_marts(paths, run_id)
-                summary["marts_gate"] = validate_marts(paths, run_id)
-                summary.update(publish_warehouse(paths, run_id))
-                summary["published"] = True
-            except pipeline.GateBlocked as blocked:
-                summary["marts_gate"] = blocked.summary
-                raise
-            finally:
-                pipeline.discard_build(paths, run_id)
+            else:
+                try:
+                    summary["build"] = build_marts(paths, run_id)
+                    summary["marts_gate"] = validate_marts(paths, run_id)
+                    summary.update(publish_warehouse(paths, run_id))
+                    summary["published"] = True
+                except pipeline.GateBlocked as blocked:
+                    summary["marts_gate"] = blocked.summary
+                    raise
+                finally:
+                    pipeline.discard_build(paths, run_id)
+            pipeline.fail_if_a_source_failed(summary)
         return summary
     except Exception as error:
         summary["error"] = str(error)

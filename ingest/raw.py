@@ -1,9 +1,11 @@
-"""The raw layer: the pipeline's private DuckDB state, one table per parsed sheet.
+"""The raw layer: the pipeline's private DuckDB state, one table per parsed sheet or object.
 
-Raw tables hold every accepted submission (every revision), each row carrying its
-submission id, its file's sha256 and the spreadsheet row it came from. `*_files`
-tables record every landed file and what became of it. Nothing here is shown to
-analysts directly; each build copies what the marts need (without personal data).
+SSI tables hold every accepted submission (every revision), each row carrying its
+submission id, its file's sha256 and the spreadsheet row it came from; `ssi_files`
+records every landed workbook and what became of it. RMT tables hold every version of
+every intervention, each row carrying its version (id, updated_at), fetch and page
+sha256; `rmt_fetches` and `rmt_pages` record every fetch and page body. Nothing here is
+shown to analysts directly; each build copies what the marts need (without personal data).
 """
 
 from __future__ import annotations
@@ -78,6 +80,66 @@ create table if not exists raw.ssi_expenditure (
 );
 """
 
+RMT_DDL = """
+create schema if not exists raw;
+create table if not exists raw.rmt_fetches (
+    fetch_id varchar primary key,
+    route varchar not null,            -- api | export
+    origin varchar not null,           -- API base URL, or export folder under the landing area
+    updated_since varchar,             -- what the API was asked for (the high-water mark then)
+    content_sha256 varchar,            -- of an export folder's (name, sha256) list
+    status varchar not null,           -- loaded | rejected | quarantined | failed
+    reason_code varchar,
+    reason_message varchar,
+    problems json,
+    pages integer,
+    items integer,                     -- intervention versions in the pages
+    new_versions integer,              -- of which not loaded before
+    high_water_mark timestamptz,       -- latest updated_at in the pages
+    run_id varchar,
+    processed_at timestamptz
+);
+create table if not exists raw.rmt_pages (
+    sha256 varchar not null, original_name varchar not null, fetch_id varchar not null,
+    page integer, url varchar, size_bytes bigint, received_at timestamptz,
+    archive_path varchar, status varchar not null
+);
+create table if not exists raw.rmt_interventions (
+    intervention_id varchar not null, updated_at timestamptz not null,
+    fetch_id varchar not null, page_sha256 varchar not null, version_sha256 varchar not null,
+    deleted boolean not null, title varchar, country_iso3 varchar, level varchar,
+    flagship boolean, thematic_areas varchar[], start_date date, end_date date,
+    document json                      -- the item exactly as sent, fields unknown to us included
+);
+create table if not exists raw.rmt_funding (
+    intervention_id varchar not null, updated_at timestamptz not null,
+    fetch_id varchar not null, page_sha256 varchar not null,
+    position integer, partner varchar, year integer, amount_usd double
+);
+create table if not exists raw.rmt_institutional_changes (
+    intervention_id varchar not null, updated_at timestamptz not null,
+    fetch_id varchar not null, page_sha256 varchar not null,
+    change_id varchar, step integer, title varchar, status varchar, achieved_on date,
+    branches varchar[], partners varchar[]
+);
+create table if not exists raw.rmt_outcomes (
+    intervention_id varchar not null, updated_at timestamptz not null,
+    fetch_id varchar not null, page_sha256 varchar not null,
+    outcome_id varchar, outcome_type varchar, branch varchar,
+    expected_persons bigint, expected_date date
+);
+create table if not exists raw.rmt_impact_snapshots (
+    intervention_id varchar not null, updated_at timestamptz not null,
+    fetch_id varchar not null, page_sha256 varchar not null,
+    outcome_id varchar, as_of date, persons bigint, women bigint, men bigint
+);
+create table if not exists raw.rmt_outputs (
+    intervention_id varchar not null, updated_at timestamptz not null,
+    fetch_id varchar not null, page_sha256 varchar not null,
+    position integer, output_type varchar, output_date date, count bigint, title varchar
+);
+"""
+
 SSI_TABLES = ("context", "schemes", "contributors", "beneficiaries", "expenditure")
 
 # Columns left out of every build: personal data never reaches the published warehouse.
@@ -90,6 +152,7 @@ def connect_state(path: Path) -> duckdb.DuckDBPyConnection:
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
     con.execute(SSI_DDL)
+    con.execute(RMT_DDL)
     return con
 
 

@@ -39,7 +39,9 @@ class Outcome:
 
     @property
     def reason_code(self) -> str | None:
-        return self.problems[0].code if self.problems else None
+        if self.problems:
+            return self.problems[0].code
+        return "accepted_after_review" if self.status == "loaded" and self.note else None
 
     @property
     def reason_message(self) -> str | None:
@@ -156,18 +158,45 @@ def release(con: duckdb.DuckDBPyConnection, key: str, run_id: str, gate=None,
     With a gate, the file is validated again (after a suite or parser fix); without one
     (a statistician reviewed and accepted the figures, `note` says why), it loads as it is.
     """
-    files = archived_files(con, "status = 'quarantined' and (original_name = ? or "
-                           "starts_with(sha256, ?))", [key, key.lower()])
-    if not files:
+    matches = {f.sha256 for f in archived_files(
+        con, "status = 'quarantined' and (original_name = ? or starts_with(sha256, ?))",
+        [key, key.lower()])}
+    if not matches:
         raise LookupError(f"no quarantined SSI file matches {key!r}; see `spf status`")
-    if len({f.sha256 for f in files}) > 1:
+    if len(matches) > 1:
         raise LookupError(f"{key!r} matches several files; give more of the sha256")
-    report = ingest_landed(con, files, run_id, gate=gate, reprocess=True)
-    if gate is None:
-        con.execute("update raw.ssi_files set reason_code = 'accepted_after_review', "
-                    "reason_message = ? where sha256 = ? and status = 'loaded'",
-                    [note or "released without validation", files[0].sha256])
-    return report
+    sha = matches.pop()
+    accepted = {} if gate is not None else {sha: note or "accepted after review"}
+    return ingest_landed(con, archived_files(con, "sha256 = ?", [sha]), run_id, gate=gate,
+                         redo={sha}, accepted=accepted)
+
+
+def accepted_files(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Files a statistician accepted despite the gate (sha256 -> their reason)."""
+    return dict(con.execute("select sha256, any_value(reason_message) from raw.ssi_files "
+                            "where reason_code = 'accepted_after_review' group by 1").fetchall())
+
+
+def backfill_ssi(con: duckdb.DuckDBPyConnection, run_id: str, landed: list[LandedFile],
+                 years: tuple[int, int] | None, countries: list[str] | None, reread: bool,
+                 gate=None) -> IngestReport:
+    """Re-decide archived SSI files of a scope, oldest delivery first, plus new landings.
+
+    The scope is the recorded country and year of each file; files whose country and year
+    could not be read are re-read too, since a fixed parser may now read them. Files a
+    statistician accepted stay accepted.
+    """
+    where, params = ["(country_iso3 is null or reference_year is null or (true"], []
+    if years:
+        where.append("and reference_year between ? and ?")
+        params += list(years)
+    if countries:
+        where.append("and list_contains(?, country_iso3)")
+        params.append([c.upper() for c in countries])
+    where.append("))")
+    files = archived_files(con, " ".join(where), params) if reread else []
+    return ingest_landed(con, files + landed, run_id, gate=gate,
+                         redo={f.sha256 for f in files}, accepted=accepted_files(con))
 
 
 def ingest_ssi(con: duckdb.DuckDBPyConnection, landing: Path, archive: Path, run_id: str,
@@ -184,15 +213,19 @@ def ingest_ssi(con: duckdb.DuckDBPyConnection, landing: Path, archive: Path, run
 
 
 def ingest_landed(con: duckdb.DuckDBPyConnection, landed: list[LandedFile], run_id: str,
-                  gate=None, reprocess: bool = False) -> IngestReport:
+                  gate=None, redo: set[str] = frozenset(),
+                  accepted: dict[str, str] | None = None) -> IngestReport:
     """Decide and load archived files, in the order given.
 
-    With `reprocess`, the files were decided before (a release after a fix, a backfill):
-    their earlier outcome and rows are replaced, in the same transaction, by the new ones.
+    `redo` holds the sha256 of files decided before (a release after a fix, a backfill):
+    their earlier outcome and rows are replaced, in the same transaction, by the new ones,
+    so `landed` must list every name recorded for them.
+    `accepted` maps the sha256 of files a statistician accepted despite the gate to the
+    reason they gave: those load whatever the gate says, and keep that reason.
     """
+    accepted = accepted or {}
     if not landed:
         return IngestReport([])
-    redo = {f.sha256 for f in landed} if reprocess else set()
     processed = {sha: (status, name) for sha, status, name in con.execute(
         "select sha256, arg_min(status, processed_at), arg_min(original_name, processed_at) "
         "from raw.ssi_files group by sha256").fetchall() if sha not in redo}
@@ -211,9 +244,13 @@ def ingest_landed(con: duckdb.DuckDBPyConnection, landed: list[LandedFile], run_
         failures = gate(table_frames(outcomes))
         for outcome in outcomes:
             sub = outcome.submission
-            if sub is not None and sub.submission_id in failures:
+            if sub is not None and sub.submission_id in failures and \
+                    outcome.landed.sha256 not in accepted:
                 outcome.status = "quarantined"
                 outcome.problems = failures[sub.submission_id]
+    for outcome in outcomes:
+        if outcome.status == "loaded" and outcome.landed.sha256 in accepted:
+            outcome.note = accepted[outcome.landed.sha256]
 
     _store(con, outcomes, run_id, replace=redo)
     return IngestReport(outcomes)

@@ -102,6 +102,7 @@ def test_run_where_everything_is_rejected_publishes_nothing(tmp_path, write_work
                  "--warehouse", str(tmp_path / "wh" / "spf.duckdb"))
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1].startswith(
-        "spf: run failed: nothing to publish: no submission has been accepted (bad.xlsx: "
+        "spf: run failed: nothing to publish: no submission or project report has been accepted "
+        "(bad.xlsx: "
         "Beneficiaries!D4: 'lots' is not a number) (summary: ")
     assert not (tmp_path / "wh" / "spf.duckdb").exists()

@@ -44,8 +44,9 @@ def state_version(state_db: Path) -> str:
                              "where schema_name = 'raw' order by all").fetchall()
         parts = [f"{t}:{con.execute(f'select count(*) from {s}.{t}').fetchone()[0]}"
                  for s, t in tables]
-        parts.append(str(con.execute("select max(processed_at) from raw.ssi_files")
-                         .fetchone()[0]))
+        parts.append(str(con.execute("select (select max(processed_at) from raw.ssi_files), "
+                                     "(select max(processed_at) from raw.rmt_fetches)")
+                         .fetchone()))
     finally:
         con.close()
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]

@@ -27,15 +27,19 @@ def _fail(message: str) -> None:
 @app.command()
 def run(
     landing: Annotated[Path | None, typer.Option(
-        help="Folder of SSI workbooks to land (default: the bundled sample).")] = None,
+        help="Folder of SSI workbooks to land.")] = None,
     rmt_dir: Annotated[Path | None, typer.Option(
-        help="Folder of Results Monitoring Tool export pages (default: the bundled sample).")
+        help="Folder of Results Monitoring Tool exports (page files, a sub-folder per export).")
     ] = None,
     rmt_url: Annotated[str | None, typer.Option(
         help="Base URL of the Results Monitoring Tool API (token from $SPF_RMT_TOKEN).")] = None,
     warehouse: WarehouseOpt = None,
 ) -> None:
-    """Run the nightly flow: load what is new, rebuild and gate the marts, publish."""
+    """Run the nightly flow: load what is new, rebuild and gate the marts, publish.
+
+    Given no source, it loads the bundled sample (SSI workbooks and project reports);
+    given one or more, only those.
+    """
     if rmt_dir and rmt_url:
         _fail("give --rmt-dir or --rmt-url, not both")
     from flows.nightly import nightly
@@ -57,11 +61,16 @@ def run(
 
 
 def _describe(summary: dict) -> str:
-    ssi = summary.get("ssi", {})
-    counts = ", ".join(f"{n} {status}" for status, n in sorted(ssi.get("counts", {}).items()))
-    lines = [f"SSI: {ssi.get('landed', 0)} new file(s)" + (f" ({counts})" if counts else "")]
-    for item in ssi.get("rejected", []):
-        lines.append(f"  {item['status']}: {item['file']}: {item['reason']}")
+    lines = []
+    for source, what in (("ssi", "new file(s)"), ("rmt", "new page(s)")):
+        part = summary.get(source, {})
+        counts = ", ".join(f"{n} {status}" for status, n in sorted(part.get("counts", {}).items()))
+        lines.append(f"{source.upper()}: {part.get('landed', 0)} {what}"
+                     + (f" ({counts})" if counts else ""))
+        if source == "rmt" and part.get("new_versions"):
+            lines[-1] += f", {part['new_versions']} new intervention version(s)"
+        for item in part.get("rejected", []):
+            lines.append(f"  {item['status']}: {item['file']}: {item['reason']}")
     if summary.get("published"):
         lines.append(f"published {summary['warehouse']}")
     else:

@@ -16,10 +16,10 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from expectations.gates import GateFailed, Gates, load_suite, suite_names
-from ingest import raw
+from ingest import raw, rmt
 from ingest.ssi import SourceGate, ingest_ssi
 from warehouse import build, publish
-from warehouse.paths import Paths
+from warehouse.paths import SAMPLE_RMT_DIR, SAMPLE_SSI_DIR, Paths
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +151,79 @@ def ingest_ssi_step(paths: Paths, landing: Path, run_id: str) -> dict:
     }
 
 
+def sources(landing: str | None, rmt_dir: str | None, rmt_url: str | None
+            ) -> tuple[Path | None, Path | None, str | None]:
+    """Where this run reads each source from; only a run given none reads the bundled sample.
+
+    A run pointed at one source (say a production landing folder) must not mix the
+    sample of the other into its warehouse.
+    """
+    if not (landing or rmt_dir or rmt_url):
+        return SAMPLE_SSI_DIR, SAMPLE_RMT_DIR, None
+    return (Path(landing) if landing else None, Path(rmt_dir) if rmt_dir else None,
+            rmt_url or None)
+
+
+def ingest_rmt_step(paths: Paths, run_id: str, rmt_dir: Path | None = None,
+                    rmt_url: str | None = None, fetch_pages=None) -> dict:
+    """Load new project reports from an export folder or the API; never fatal by itself.
+
+    `fetch_pages(base_url, updated_since)` fetches from the API (the flow passes its
+    network task, which carries the retries). A fetch that fails for good is recorded,
+    loads nothing and leaves the high-water mark where it was; the summary's `error` says
+    why, and the run reports failure once the rest is published.
+    """
+    if rmt_url is None and not (rmt_dir and rmt_dir.is_dir()):
+        raise RunFailed(f"RMT export folder {rmt_dir} does not exist")
+    gate = rmt.RmtGate(gates_for(paths), run_name=f"{run_id}-rmt")
+    con = raw.connect_state(paths.state_db)
+    try:
+        if rmt_url:
+            report = rmt.ingest_rmt_api(con, rmt_url, paths.archive, run_id,
+                                        fetch_pages or fetch_rmt_pages, gate=gate)
+        else:
+            report = rmt.ingest_rmt_exports(con, rmt_dir, paths.archive, run_id, gate=gate)
+    finally:
+        con.close()
+    summary = {
+        "source": "rmt",
+        "landed": sum(len(o.fetch.pages) for o in report.outcomes),
+        "fetches": len(report.outcomes),
+        "new_versions": report.new_versions,
+        "counts": report.counts(),
+        "rejected": [{"file": o.fetch.origin, "status": o.status, "reason_code": o.reason_code,
+                      "reason": o.reason_message} for o in report.rejected()],
+        "validations": [{"suite": r.suite, "passed": r.passed, "page": r.docs_page,
+                         "warnings": [f.describe() for f in r.warnings]}
+                        for r in gate.results],
+    }
+    if report.error:
+        summary["error"] = report.error
+    return summary
+
+
+def fetch_rmt_pages(base_url: str, updated_since: str | None) -> list:
+    """Every page changed since `updated_since`, with the token from the environment."""
+    from ingest import rmt_api
+
+    return rmt_api.fetch_pages(base_url, rmt_api.resolve_token(), updated_since)
+
+
+def is_transient(task, task_run, state) -> bool:
+    """Prefect retry condition: retry a fetch unless the token or a body was at fault."""
+    from ingest.rmt_api import AuthFailed, BadPage
+
+    return not isinstance(state.result(raise_on_failure=False), AuthFailed | BadPage)
+
+
+def fail_if_a_source_failed(summary: dict) -> None:
+    """After publishing the rest, fail the run when a fetch from the API failed for good."""
+    error = summary.get("rmt", {}).get("error")
+    if error:
+        raise RunFailed(f"project reports not loaded: {error} (the rest of the run was "
+                        "published; the next run fetches them again)")
+
+
 def is_current(paths: Paths) -> bool:
     """True when the published warehouse was built from this state with this code."""
     info = publish.build_info(paths.warehouse)
@@ -165,12 +238,15 @@ def ensure_something_to_publish(paths: Paths, ingested: dict) -> None:
 
     con = duckdb.connect(str(paths.state_db), read_only=True)
     try:
-        accepted = con.execute("select count(*) from raw.ssi_submissions").fetchone()[0]
+        accepted = con.execute("select (select count(*) from raw.ssi_submissions) + "
+                               "(select count(*) from raw.rmt_interventions)").fetchone()[0]
     finally:
         con.close()
     if not accepted:
-        reasons = "; ".join(f"{r['file']}: {r['reason']}" for r in ingested["rejected"][:3])
-        raise RunFailed("nothing to publish: no submission has been accepted"
+        rejected = [r for source in ("ssi", "rmt") for r in ingested.get(source, {}).get(
+            "rejected", [])]
+        reasons = "; ".join(f"{r['file']}: {r['reason']}" for r in rejected[:3])
+        raise RunFailed("nothing to publish: no submission or project report has been accepted"
                         + (f" ({reasons})" if reasons else ""))
 
 
@@ -229,7 +305,8 @@ def gate_marts_step(paths: Paths, run_id: str) -> dict:
 
 
 def _mart_keys(frame) -> list[str]:
-    keys = ("country_iso3", "year", "series", "sex", "region", "function", "phase", "step")
+    keys = ("country_iso3", "year", "series", "sex", "region", "function", "phase", "step",
+            "change_id", "outcome_id", "impact_category", "partner", "branch")
     return [k for k in keys if k in frame.columns]
 
 

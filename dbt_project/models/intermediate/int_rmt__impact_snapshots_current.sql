@@ -1,0 +1,2 @@
+-- impact snapshots of the current version of each live intervention.
+{{ rmt_current(ref('stg_rmt__impact_snapshots')) }}

@@ -1,0 +1,2 @@
+-- institutional changes of the current version of each live intervention.
+{{ rmt_current(ref('stg_rmt__institutional_changes')) }}

@@ -1,0 +1,2 @@
+-- outcomes of the current version of each live intervention.
+{{ rmt_current(ref('stg_rmt__outcomes')) }}

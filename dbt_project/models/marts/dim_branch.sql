@@ -1,0 +1,3 @@
+-- Social protection branches, shared by SSI functions and project reports.
+select branch, branch_name
+from {{ ref('branches') }}

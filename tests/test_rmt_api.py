@@ -1,0 +1,273 @@
+"""The RMT API client against a real HTTP server on loopback: paging, retries, failures, token."""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import time
+import traceback
+from datetime import datetime
+
+import pytest
+from werkzeug import Request, Response
+
+from ingest import rmt_api
+from ingest.rmt_api import AuthFailed, BadPage, FetchFailed, fetch_pages, resolve_token
+
+PATH = "/api/v1/interventions"
+TOKEN = "s3cret-T0ken-that-must-not-leak"
+AUTH = {"Authorization": f"Bearer {TOKEN}", "Accept": "application/json"}
+SINCE = "2026-11-01T00:00:00Z"
+
+
+@pytest.fixture(scope="session")
+def httpserver_listen_address():
+    return ("127.0.0.1", 0)
+
+
+def page_body(page: int, next_page: int | None, n_items: int = 2) -> bytes:
+    """A page as the API might send it: odd spacing and non-ASCII text, to check bytes are kept."""
+    items = [{"id": f"RMT-{page:03d}{i}", "title": "Extensión de la protección social"}
+             for i in range(n_items)]
+    doc = {"items": items, "page": page, "page_size": 2, "total": 5, "next_page": next_page}
+    return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode()
+
+
+def json_response(body: bytes, status: int = 200, **headers) -> Response:
+    return Response(body, status=status, content_type="application/json", headers=headers)
+
+
+def counting(*responses):
+    """A handler giving each response in turn (the last one repeats), and the request count."""
+    seen = []
+
+    def handle(request: Request) -> Response:
+        seen.append(request)
+        return responses[min(len(seen), len(responses)) - 1]()
+
+    return handle, seen
+
+
+def exception_text(exc: BaseException) -> str:
+    """str, repr and formatted traceback of an exception and everything chained to it."""
+    parts = []
+    while exc is not None:
+        parts += [str(exc), repr(exc), "".join(traceback.format_exception(exc))]
+        exc = exc.__cause__ or exc.__context__
+    return "\n".join(parts)
+
+
+def test_fetches_every_page_byte_for_byte(httpserver, caplog):
+    caplog.set_level(logging.INFO, logger="ingest.rmt_api")
+    bodies = {1: page_body(1, 2), 2: page_body(2, 3), 3: page_body(3, None, n_items=1)}
+    for n, body in bodies.items():
+        httpserver.expect_request(
+            PATH, query_string={"updated_since": SINCE, "page": str(n), "page_size": "2"},
+            headers=AUTH).respond_with_data(body, content_type="application/json")
+
+    pages = fetch_pages(httpserver.url_for("/"), TOKEN, SINCE, page_size=2, backoff=0.05)
+
+    httpserver.check_assertions()
+    assert [p.page for p in pages] == [1, 2, 3]
+    assert [p.body for p in pages] == list(bodies.values())
+    assert pages[1].url == httpserver.url_for(
+        f"{PATH}?page_size=2&updated_since=2026-11-01T00%3A00%3A00Z&page=2")
+    assert datetime.fromisoformat(pages[0].fetched_at).utcoffset().total_seconds() == 0
+    assert [r.getMessage() for r in caplog.records if r.name == "ingest.rmt_api"] == [
+        f"RMT API page 1: 2 items, {len(bodies[1])} bytes",
+        f"RMT API page 2: 2 items, {len(bodies[2])} bytes",
+        f"RMT API page 3: 1 items, {len(bodies[3])} bytes",
+    ]
+
+
+def test_no_updated_since_unless_given_and_page_size_capped(httpserver):
+    httpserver.expect_request(PATH, query_string={"page": "1", "page_size": "500"},
+                              headers=AUTH).respond_with_data(page_body(1, None))
+
+    pages = fetch_pages(httpserver.url_for(""), TOKEN, page_size=5000, backoff=0.05)
+
+    httpserver.check_assertions()
+    assert [p.page for p in pages] == [1]
+
+
+def test_429_waits_for_retry_after(httpserver):
+    handler, seen = counting(lambda: json_response(b"{}", 429, **{"Retry-After": "1"}),
+                             lambda: json_response(page_body(1, None)))
+    httpserver.expect_request(PATH).respond_with_handler(handler)
+
+    start = time.monotonic()
+    pages = fetch_pages(httpserver.url_for("/"), TOKEN, backoff=0.05)
+    waited = time.monotonic() - start
+
+    assert len(seen) == 2
+    assert waited >= 0.95
+    assert pages[0].body == page_body(1, None)
+
+
+def test_500_then_success(httpserver, caplog):
+    caplog.set_level(logging.INFO, logger="ingest.rmt_api")
+    handler, seen = counting(lambda: json_response(b"oops", 500),
+                             lambda: json_response(page_body(1, None)))
+    httpserver.expect_request(PATH).respond_with_handler(handler)
+
+    pages = fetch_pages(httpserver.url_for("/"), TOKEN, backoff=0.05)
+
+    assert len(seen) == 2
+    assert pages[0].body == page_body(1, None)
+    assert caplog.messages[-1].endswith(" bytes (after 1 retries)")
+
+
+def test_500_forever_fails_the_whole_fetch(httpserver):
+    httpserver.expect_request(PATH, query_string={"page": "1", "page_size": "500"}) \
+        .respond_with_data(page_body(1, 2))
+    handler, seen = counting(lambda: json_response(b"down", 500))
+    httpserver.expect_request(PATH, query_string={"page": "2", "page_size": "500"}) \
+        .respond_with_handler(handler)
+
+    with pytest.raises(FetchFailed) as failed:
+        fetch_pages(httpserver.url_for("/"), TOKEN, retries=2, backoff=0.05)
+
+    assert str(failed.value) == (
+        f"RMT API: page 2 of {httpserver.url_for(PATH)} failed after 2 retries (HTTP 500)")
+    assert len(seen) == 3
+    assert [p.page for p in failed.value.pages] == [1]
+
+
+def test_read_timeout_then_success(httpserver):
+    def slow():
+        time.sleep(0.6)
+        return json_response(b"too late")
+
+    handler, seen = counting(slow, lambda: json_response(page_body(1, None)))
+    httpserver.expect_request(PATH).respond_with_handler(handler)
+
+    pages = fetch_pages(httpserver.url_for("/"), TOKEN, timeout=0.4, backoff=0.05)
+
+    assert len(seen) == 2
+    assert pages[0].body == page_body(1, None)
+
+
+def test_connection_refused_fails_after_retries():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    with pytest.raises(FetchFailed) as failed:
+        fetch_pages(f"http://127.0.0.1:{port}", TOKEN, retries=1, backoff=0.05)
+
+    message = str(failed.value)
+    assert message.startswith(f"RMT API: page 1 of http://127.0.0.1:{port}{PATH} failed after "
+                              "1 retries (NewConnectionError:")
+    assert failed.value.pages == []
+    assert failed.value.__context__ is None
+
+
+@pytest.mark.parametrize(("cut_at", "detail"), [
+    (-20, "(Expecting ',' delimiter: line "),
+    (60, "(not UTF-8: unexpected end of data at byte 59)"),
+])
+def test_truncated_json_is_a_bad_page_kept_for_inspection(httpserver, cut_at, detail):
+    good, cut = page_body(1, 2), page_body(2, 3)[:cut_at]
+    httpserver.expect_request(PATH, query_string={"page": "1", "page_size": "500"}) \
+        .respond_with_data(good)
+    httpserver.expect_request(PATH, query_string={"page": "2", "page_size": "500"}) \
+        .respond_with_data(cut)
+
+    with pytest.raises(BadPage) as bad:
+        fetch_pages(httpserver.url_for("/"), TOKEN, backoff=0.05)
+
+    assert str(bad.value).startswith(
+        f"RMT API: page 2 of {httpserver.url_for(PATH)}: body is not valid JSON {detail}")
+    assert [(p.page, p.body) for p in bad.value.pages] == [(1, good), (2, cut)]
+
+
+@pytest.mark.parametrize(("body", "problem"), [
+    (b'[{"id": "RMT-000123"}]', "body is a JSON list, not a page object"),
+    (b'{"data": [], "page": 1, "next_page": null}', "'items' is missing or not a list"),
+    (b'{"items": [], "page": 2, "next_page": null}', "'page' is 2, expected 1"),
+    (b'{"items": [], "page": 1, "next_page": 1}', "'next_page' is 1, expected 2 or null"),
+    (b'{"items": [], "page": 1}', "'next_page' is 'missing', expected 2 or null"),
+])
+def test_body_without_the_envelope_is_a_bad_page(httpserver, body, problem):
+    httpserver.expect_request(PATH).respond_with_data(body)
+
+    with pytest.raises(BadPage) as bad:
+        fetch_pages(httpserver.url_for("/"), TOKEN, backoff=0.05)
+
+    assert str(bad.value) == f"RMT API: page 1 of {httpserver.url_for(PATH)}: {problem}"
+    assert [p.body for p in bad.value.pages] == [body]
+    assert len(httpserver.log) == 1
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_refused_token_fails_at_once_and_never_leaks(httpserver, caplog, status):
+    caplog.set_level(logging.DEBUG)
+    httpserver.expect_request(PATH).respond_with_data(
+        f"token {TOKEN} is not valid", status=status, headers={"Retry-After": "1"})
+
+    with pytest.raises(AuthFailed) as refused:
+        fetch_pages(httpserver.url_for("/"), TOKEN, backoff=0.05)
+
+    assert len(httpserver.log) == 1
+    assert str(refused.value).startswith(
+        f"RMT API refused the token (HTTP {status}): check SPF_RMT_TOKEN or the Prefect Secret")
+    assert TOKEN not in exception_text(refused.value)
+    assert TOKEN not in caplog.text
+
+
+def test_other_4xx_reports_status_and_scrubbed_excerpt(httpserver):
+    httpserver.expect_request(PATH).respond_with_data(
+        f'{{"detail": "unknown parameter", "auth": "{TOKEN}"}}', status=400)
+
+    with pytest.raises(FetchFailed) as failed:
+        fetch_pages(httpserver.url_for("/"), TOKEN, backoff=0.05)
+
+    assert type(failed.value) is FetchFailed
+    assert str(failed.value) == (f"RMT API: page 1 of {httpserver.url_for(PATH)} failed "
+                                 '(HTTP 400): {"detail": "unknown parameter", "auth": "***"}')
+    assert len(httpserver.log) == 1
+
+
+def test_unusable_token_is_refused_before_any_request(httpserver):
+    for token in ("", f"{TOKEN}\r\nX-Injected: 1"):
+        with pytest.raises(AuthFailed, match="SPF_RMT_TOKEN") as refused:
+            fetch_pages(httpserver.url_for("/"), token)
+        assert TOKEN not in exception_text(refused.value)
+    assert httpserver.log == []
+
+
+def test_token_from_environment_wins(monkeypatch):
+    monkeypatch.setenv("SPF_RMT_TOKEN", f" {TOKEN}\n")
+    monkeypatch.setattr(rmt_api, "_read_secret_block", pytest.fail)
+
+    assert resolve_token() == TOKEN
+
+
+def test_token_from_the_default_secret_block(monkeypatch):
+    monkeypatch.delenv("SPF_RMT_TOKEN", raising=False)
+    monkeypatch.delenv("SPF_RMT_TOKEN_BLOCK", raising=False)
+    monkeypatch.setattr(rmt_api, "_read_secret_block",
+                        {"spf-rmt-token": TOKEN}.__getitem__)
+
+    assert resolve_token() == TOKEN
+
+
+def test_no_token_anywhere_says_how_to_set_one(httpserver, monkeypatch):
+    """The real Prefect client, pointed at a fake Prefect API that knows no such block."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    monkeypatch.delenv("SPF_RMT_TOKEN", raising=False)
+    monkeypatch.setenv("SPF_RMT_TOKEN_BLOCK", "no-such-block")
+    httpserver.expect_request("/api/block_types/slug/secret/block_documents/name/no-such-block") \
+        .respond_with_json({"detail": "Block document not found"}, status=404)
+
+    with temporary_settings({PREFECT_API_URL: httpserver.url_for("/api")}):
+        with pytest.raises(AuthFailed) as missing:
+            resolve_token()
+
+    message = str(missing.value)
+    assert "SPF_RMT_TOKEN is not set" in message
+    assert "'no-such-block'" in message
+    assert "Unable to find block document" in message
+    assert "\n" not in message
