@@ -8,8 +8,8 @@ path, so whoever maintains the Results Monitoring Tool can find it.
 
 from __future__ import annotations
 
-import json
 import datetime as dt
+import json
 from typing import Annotated, Literal
 
 import pycountry
