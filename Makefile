@@ -42,6 +42,7 @@ lock: setup
 ## Regenerate the bundled sample workbooks and project reports (deterministic).
 sample: setup
 	$(BIN)/python -m ingest.samples.generate
+	$(BIN)/python -m ingest.samples.generate_rmt
 
 clean:
 	rm -rf data dbt_project/target dbt_project/logs

@@ -78,3 +78,92 @@ def write_workbook(tmp_path):
         return write_ssi_workbook(target, **kwargs)
 
     return write
+
+
+@pytest.fixture(scope="session")
+def httpserver_listen_address():
+    """pytest-httpserver on 127.0.0.1 (not 'localhost'): the API tests use loopback only."""
+    return ("127.0.0.1", 0)
+
+
+def intervention(number: int, updated_at: str = "2017-10-23T09:14:00Z", iso3: str | None = "KHM",
+                 **changes) -> dict:
+    """A project report as the RMT API sends it, modelled on the contract's example."""
+    doc = {
+        "id": f"RMT-{number:06d}",
+        "title": "Extension of social health protection to NSSF members",
+        "country_iso3": iso3, "level": "country" if iso3 else "global", "flagship": True,
+        "thematic_areas": ["social_health_protection"], "start_date": "2016-01-01",
+        "end_date": None, "updated_at": updated_at, "deleted": False,
+        "funding": [{"partner": "EU-SPS", "year": 2017, "amount_usd": 1_200_000}],
+        "institutional_changes": [{
+            "id": f"IC-{number:06d}", "step": 3, "title": "NSSF health insurance launched",
+            "status": "achieved", "achieved_on": "2016-11-01",
+            "branches": ["HEALTH", "SICK", "MATERN"], "partners": ["AFD", "EU-SPS"]}],
+        "outcomes": [{
+            "id": f"OC-{number:06d}", "type": "better_access", "branch": "HEALTH",
+            "expected_persons": 1_100_000, "expected_date": "2017-12-31",
+            "impact_history": [
+                {"as_of": "2017-01-01", "persons": 0, "women": None, "men": None},
+                {"as_of": "2017-08-31", "persons": 910_000, "women": None, "men": None}]}],
+        "outputs": [{"type": "persons_trained", "date": "2017-10-27", "count": 25,
+                     "title": "TRANSFORM regional training of trainers"}],
+    }
+    doc.update(changes)
+    return doc
+
+
+class FakeRmtApi:
+    """The RMT API on a real HTTP server: pages of `interventions` changed since a date.
+
+    `updated_since` is inclusive (>=), as an API may well be, so the item at the mark comes
+    back on the next fetch. `script` holds canned responses (None: the real one) served, one
+    per request, before the real ones.
+    """
+
+    PATH = "/api/v1/interventions"
+    TOKEN = "test-token-3f9a-never-printed"
+
+    def __init__(self, httpserver, page_size: int = 2):
+        self.server = httpserver
+        self.page_size = page_size
+        self.interventions: list[dict] = []
+        self.script: list = []
+        self.requests: list[dict] = []
+        httpserver.expect_request(self.PATH).respond_with_handler(self._handle)
+
+    @property
+    def url(self) -> str:
+        return self.server.url_for("/").rstrip("/")
+
+    def body(self, page: int, since: str | None) -> bytes:
+        import json
+
+        items = sorted((i for i in self.interventions if since is None or
+                        i["updated_at"] >= since), key=lambda i: (i["updated_at"], i["id"]))
+        chunk = items[(page - 1) * self.page_size: page * self.page_size]
+        last = page * self.page_size >= len(items)
+        return json.dumps({"items": chunk, "page": page, "page_size": self.page_size,
+                           "total": len(items), "next_page": None if last else page + 1},
+                          ensure_ascii=False).encode()
+
+    def _handle(self, request):
+        from werkzeug import Response
+
+        args = request.args.to_dict()
+        self.requests.append(args)
+        if request.headers.get("Authorization") != f"Bearer {self.TOKEN}":
+            return Response(b'{"error": "unauthorized"}', status=401)
+        if self.script:
+            reply = self.script.pop(0)
+            if reply is not None:
+                return reply
+        return Response(self.body(int(args["page"]), args.get("updated_since")),
+                        content_type="application/json")
+
+
+@pytest.fixture
+def rmt_api(httpserver, monkeypatch):
+    """A fake RMT API and the token the pipeline reads from the environment."""
+    monkeypatch.setenv("SPF_RMT_TOKEN", FakeRmtApi.TOKEN)
+    return FakeRmtApi(httpserver)

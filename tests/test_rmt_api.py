@@ -21,11 +21,6 @@ AUTH = {"Authorization": f"Bearer {TOKEN}", "Accept": "application/json"}
 SINCE = "2026-11-01T00:00:00Z"
 
 
-@pytest.fixture(scope="session")
-def httpserver_listen_address():
-    return ("127.0.0.1", 0)
-
-
 def page_body(page: int, next_page: int | None, n_items: int = 2) -> bytes:
     """A page as the API might send it: odd spacing and non-ASCII text, to check bytes are kept."""
     items = [{"id": f"RMT-{page:03d}{i}", "title": "Extensión de la protección social"}
