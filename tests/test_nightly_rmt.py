@@ -1,0 +1,146 @@
+"""Project reports end to end: sample exports and a real HTTP API through the nightly flow."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import intervention, worked_example
+
+from warehouse.paths import SAMPLE_RMT_DIR
+
+pytestmark = pytest.mark.usefixtures("prefect_api")
+FIXTURE = Path(__file__).parent / "fixtures" / "annual_report_2017_country_steps.csv"
+
+
+def query(warehouse: Path, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory, prefect_api):
+    """The bundled sample exports, loaded by the nightly flow into a fresh warehouse."""
+    from flows.nightly import nightly
+
+    warehouse = tmp_path_factory.mktemp("rmt") / "wh" / "spf.duckdb"
+    summary = nightly(rmt_dir=str(SAMPLE_RMT_DIR), warehouse=str(warehouse))
+    return warehouse, summary
+
+
+def test_the_2017_annual_report_table_is_reproduced(sample):
+    warehouse, summary = sample
+    assert summary["published"] is True
+    assert summary["rmt"]["counts"] == {"loaded": 2}
+    with FIXTURE.open() as handle:
+        expected = sorted((r["country_iso3"], int(r["step"]), int(r["year"]),
+                           r["achieved"] == "true") for r in csv.DictReader(handle))
+    assert len(expected) == 21 * 3 * 2
+    assert query(warehouse, """
+        select country_iso3, step, year, achieved from marts.results_country_steps
+        where phase = 1 and year in (2016, 2017) order by all""") == expected
+
+
+def test_phase_one_achievements_and_impact_match_the_programme_document(sample):
+    warehouse, _ = sample
+    # Table 1 of the second-phase programme document: step 1 in 10 countries, 2 in 13, 3 in 16.
+    assert query(warehouse, "select step, focus_countries, target_countries, "
+                 "achieved_countries from marts.results_phase_progress where phase = 1 "
+                 "order by step") == [(1, 21, 21, 10), (2, 21, 14, 13), (3, 21, 7, 16)]
+    # Table 2: legal 11.6, effective 10.9, comprehensive and adequate 2.6 million people.
+    rows = query(warehouse, "select impact_category, round(persons / 1e6, 1) "
+                 "from marts.results_impact_summary where phase = 1 and impact_category != "
+                 "'better_access' order by 1")
+    assert rows == [("comprehensive_adequate", 2.6), ("effective_coverage", 10.9),
+                    ("legal_coverage", 11.6)]
+
+
+def test_later_versions_replace_and_tombstones_remove(sample):
+    warehouse, _ = sample
+    # RMT-000015 was deleted in the second export: gone from the marts, kept in raw.
+    assert query(warehouse, "select updated_at::date::varchar, deleted from "
+                 "raw.rmt_interventions where intervention_id = 'RMT-000015' order by 1") == [
+        ("2018-03-09", False), ("2021-03-02", True)]
+    for mart in ("results_institutional_changes", "results_people_impacted"):
+        assert query(warehouse, f"select count(*) from marts.{mart} "
+                     "where intervention_id = 'RMT-000015'") == [(0,)]
+    # RMT-000123's later version achieved IC-000003 and reported more people; its outcome
+    # shows the latest snapshot once, not a sum over the two versions' histories.
+    assert query(warehouse, "select step, achieved_on::varchar, phase from "
+                 "marts.results_institutional_changes where change_id = 'IC-000003'") == [
+        (2, "2023-07-01", 2)]
+    assert query(warehouse, "select as_of::varchar, persons from marts.results_people_impacted "
+                 "where outcome_id = 'OC-000789'") == [("2024-12-31", 2_310_000)]
+
+
+def test_every_results_mart_is_published_and_traceable(sample):
+    warehouse, _ = sample
+    tables = {t for (t,) in query(warehouse, "select table_name from duckdb_tables() "
+                                  "where schema_name = 'marts'")}
+    assert {"results_institutional_changes", "results_country_steps", "results_phase_progress",
+            "results_people_impacted", "results_impact_summary", "results_funding",
+            "dim_branch", "country_profile"} <= tables
+    # Every change traces to an archived page body.
+    pages = {p for (p,) in query(warehouse, "select distinct page_sha256 from "
+                                 "marts.results_institutional_changes")}
+    archive = warehouse.parent / "archive" / "rmt"
+    assert pages and all((archive / p[:2] / f"{p}.json").exists() for p in pages)
+    assert query(warehouse, "select phase1_steps_achieved, funding_usd > 0 from "
+                 "marts.country_profile where country_iso3 = 'KHM'") == [([1, 2, 3], True)]
+
+
+def test_a_second_run_with_nothing_new_changes_nothing(sample):
+    from flows.nightly import nightly
+
+    warehouse, _ = sample
+    before = warehouse.stat().st_mtime_ns
+    summary = nightly(rmt_dir=str(SAMPLE_RMT_DIR), warehouse=str(warehouse))
+    assert summary["rmt"]["landed"] == 0 and summary["published"] is False
+    assert warehouse.stat().st_mtime_ns == before
+
+
+def test_the_api_route_publishes_then_stays_quiet(tmp_path, rmt_api):
+    from flows.nightly import nightly
+
+    rmt_api.interventions = [intervention(n, f"2017-10-2{n}T09:00:00Z") for n in range(1, 4)]
+    warehouse = tmp_path / "wh" / "spf.duckdb"
+    first = nightly(rmt_url=rmt_api.url, warehouse=str(warehouse))
+    assert first["published"] is True and first["rmt"]["new_versions"] == 3
+    assert query(warehouse, "select count(*) from marts.results_institutional_changes") == [(3,)]
+    second = nightly(rmt_url=rmt_api.url, warehouse=str(warehouse))
+    assert second["rmt"]["counts"] == {"unchanged": 1}
+    assert second["published"] is False
+    assert rmt_api.requests[-1]["updated_since"] == "2017-10-23T09:00:00Z"
+
+
+def test_an_api_failure_publishes_the_rest_and_fails_the_run(tmp_path, rmt_api, write_workbook,
+                                                            monkeypatch):
+    """`spf run` with a refused token: SSI still publishes; the exit code says it failed."""
+    from prefect.settings import PREFECT_API_URL
+
+    write_workbook("KHM.xlsx", **worked_example())
+    warehouse = tmp_path / "wh" / "spf.duckdb"
+    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(),
+           "SPF_RMT_TOKEN": "expired-token-41c2"}
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("spf")), "run", "--landing",
+         str(tmp_path / "landing"), "--rmt-url", rmt_api.url, "--warehouse", str(warehouse)],
+        capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("spf: run failed: project reports not loaded: RMT API refused the "
+                           "token (HTTP 401)")
+    assert "expired-token-41c2" not in result.stdout + result.stderr
+    assert len(rmt_api.requests) == 1  # a refused token is not retried, by HTTP or by Prefect
+    assert query(warehouse, "select distinct country_iso3 from marts.coverage_sdg131") == [
+        ("KHM",)]
+    assert query(warehouse, "select status, reason_code from ops.rmt_fetches") == [
+        ("failed", "auth_failed")]
