@@ -52,7 +52,7 @@ class Fetch:
     pages: list[LandedPage]
     updated_since: str | None = None
     content_sha256: str | None = None  # of an export folder's (name, sha256) list
-    error: Problem | None = None  # a fetch that failed before all pages arrived
+    error: Problem | None = None  # why the API stopped before the last page
 
 
 @dataclass
@@ -144,7 +144,7 @@ def decided_exports(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
 def high_water_mark(con: duckdb.DuckDBPyConnection, base_url: str) -> str | None:
     """The latest `updated_at` loaded from this API, as the `updated_since` of the next fetch."""
     mark = con.execute("select max(high_water_mark) from raw.rmt_fetches where route = 'api' "
-                       "and origin = ? and status = 'loaded'", [base_url]).fetchone()[0]
+                       "and origin = ? and status = 'loaded'", [base_url]).fetchall()[0][0]
     return mark.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if mark else None
 
 
@@ -259,7 +259,8 @@ def decide(con: duckdb.DuckDBPyConnection, fetch: Fetch, gate=None, redo: set[st
     """
     parsed, problems = _parse(fetch)
     if fetch.error:
-        return FetchOutcome(fetch, "failed", problems)
+        return FetchOutcome(fetch, "rejected" if fetch.error.code == "bad_page" else "failed",
+                            problems)
     if problems:
         return FetchOutcome(fetch, "rejected", problems)
     frames = flatten(parsed, fetch.fetch_id)
@@ -329,6 +330,32 @@ def _problem_json(problem: Problem) -> dict:
             "value": value if isinstance(value, int | float | str | None) else str(value)}
 
 
+def release(con: duckdb.DuckDBPyConnection, fetch_id: str, run_id: str, gate=None,
+            note: str | None = None) -> FetchOutcome:
+    """Re-decide a quarantined fetch from its archived pages.
+
+    With a gate, it is validated again (after a suite fix); without one, a statistician
+    accepted its figures (`note` says why) and it loads as it is. Rejected fetches broke
+    the contract and cannot be released: the source must send them again.
+    """
+    found = con.execute("select route, origin, updated_since, content_sha256 "
+                        "from raw.rmt_fetches where fetch_id = ? and status = 'quarantined'",
+                        [fetch_id]).fetchall()
+    if not found:
+        raise LookupError(f"no quarantined RMT fetch {fetch_id!r}; see `spf status`")
+    route, origin, since, content = found[0]
+    pages = [LandedPage(LandedFile(SOURCE, sha, name, size, received.isoformat(), path), page, url)
+             for sha, name, size, received, path, page, url in con.execute(
+                 "select sha256, original_name, size_bytes, received_at, archive_path, page, url "
+                 "from raw.rmt_pages where fetch_id = ? order by original_name",
+                 [fetch_id]).fetchall()]
+    fetch = Fetch(fetch_id, route, origin, pages, updated_since=since, content_sha256=content)
+    outcome = decide(con, fetch, gate, redo={fetch_id},
+                     accepted=None if gate is not None else note or "accepted after review")
+    store(con, [outcome], run_id, replace={fetch_id})
+    return outcome
+
+
 # --- entry points ----------------------------------------------------------------------------
 
 def ingest_fetches(con: duckdb.DuckDBPyConnection, fetches: list[Fetch], run_id: str,
@@ -363,20 +390,23 @@ def ingest_rmt_api(con: duckdb.DuckDBPyConnection, base_url: str, archive: Path,
     `FetchFailed` carrying the pages received; those are archived and the failed fetch is
     recorded (nothing loaded, the mark unchanged), and the report's `error` says why.
     """
-    from ingest.rmt_api import FetchFailed
+    from ingest.rmt_api import AuthFailed, BadPage, FetchFailed
 
     since = high_water_mark(con, base_url)
-    fetch_id = f"{SOURCE}-{run_id}-api"
-    failure = None
+    failure, error = None, None
     try:
         received = fetch_pages(base_url, since)
-    except FetchFailed as error:
-        failure, received = error, error.pages
+    except BadPage as bad:  # the API answered, with a body that is not a page: bad input
+        received, error = bad.pages, Problem("bad_page", str(bad), sheet=base_url)
+    except FetchFailed as failed:  # the API did not answer well enough: the run fails
+        received, failure = failed.pages, failed
+        code = "auth_failed" if isinstance(failed, AuthFailed) else "fetch_failed"
+        error = Problem(code, str(failed), sheet=base_url)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     pages = land_pages(archive, [(f"api/{stamp}/page-{p.page:04d}.json", p.body, p.page, p.url)
                                  for p in received])
-    error = Problem("fetch_failed", str(failure), sheet=base_url) if failure else None
-    fetch = Fetch(fetch_id, "api", base_url, pages, updated_since=since, error=error)
+    fetch = Fetch(f"{SOURCE}-{run_id}-api", "api", base_url, pages, updated_since=since,
+                  error=error)
     report = ingest_fetches(con, [fetch], run_id, gate)
     report.error = str(failure) if failure else None
     return report

@@ -249,3 +249,31 @@ def test_an_export_loads_as_a_whole_or_not_at_all(paths, tmp_path, httpserver):
     assert fixed["counts"] == {"loaded": 1} and fixed["new_versions"] == 5
     # The rejected body stays in the archive.
     assert archived(paths, good_body.replace(b'"step": 3', b'"step": 4')).exists()
+
+
+def test_a_quarantined_fetch_is_listed_and_can_be_released(paths, rmt_api):
+    big = intervention(8, "2019-05-01T00:00:00Z")
+    big["outcomes"][0]["impact_history"][1]["persons"] = 1_600_000_000
+    rmt_api.interventions = [big]
+    ingest(paths, rmt_api)
+
+    columns, rows, origin = pipeline.status_rows(paths)
+    listed = [dict(zip(columns, row, strict=True)) for row in rows]
+    assert [(r["source"], r["file"], r["status"], r["reason_code"]) for r in listed] == [
+        ("rmt", rmt_api.url, "quarantined", "failed_expectation")]
+    fetch_id = listed[0]["id"]
+
+    again = pipeline.release_step(paths, fetch_id, accept=False, note=None)
+    assert again["status"] == "quarantined"  # validated again, still implausible
+    with pytest.raises(pipeline.RunFailed, match="no quarantined RMT fetch 'rmt-nope'"):
+        pipeline.release_step(paths, "rmt-nope", accept=True, note="x")
+
+    accepted = pipeline.release_step(paths, fetch_id, accept=True,
+                                     note="national health insurance register, confirmed")
+    assert accepted == {"file": f"{rmt_api.url} ({fetch_id})", "status": "loaded",
+                        "reason": "national health insurance register, confirmed"}
+    assert versions(paths) == [("RMT-000008", "2019-05-01T00:00:00Z", False)]
+    assert mark(paths, rmt_api) == "2019-05-01T00:00:00Z"
+    assert state(paths, "select status, reason_code from raw.rmt_fetches") == [
+        ("loaded", "accepted_after_review")]
+    assert pipeline.status_rows(paths)[1] == []

@@ -94,21 +94,22 @@ def status(warehouse: WarehouseOpt = None) -> None:
         typer.echo(f"nothing quarantined or rejected ({origin})")
         return
     sys.stdout.write(format_rows(columns, rows, "table"))
-    typer.echo(f"read from the {origin}. After a fix, release a quarantined file with "
-               "`spf release FILE` (validated again) or, once its figures are confirmed, "
-               "`spf release FILE --accept --note WHY`; the next `spf run` publishes it.")
+    typer.echo(f"read from the {origin}. After a fix, release a quarantined file or fetch "
+               "with `spf release ID` (validated again) or, once its figures are confirmed, "
+               "`spf release ID --accept --note WHY`; the next `spf run` publishes it. "
+               "Rejected ones must be sent again, corrected.")
 
 
 @app.command()
 def release(
-    file: Annotated[str, typer.Argument(help="Original file name or sha256 prefix, "
-                                             "as `spf status` shows them.")],
+    file: Annotated[str, typer.Argument(help="SSI file name or sha256 prefix, or RMT fetch "
+                                             "id, as `spf status` shows them.")],
     accept: Annotated[bool, typer.Option(
         help="Load without validating again (figures confirmed by a statistician).")] = False,
     note: Annotated[str | None, typer.Option(help="Why it was accepted (kept in ops).")] = None,
     warehouse: WarehouseOpt = None,
 ) -> None:
-    """Take a quarantined file out of quarantine, from the archive (never the landing area)."""
+    """Take a quarantined file or fetch out of quarantine, from the archive (not the landing)."""
     from warehouse.pipeline import RunFailed, release_step
 
     if accept and not note:

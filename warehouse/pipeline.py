@@ -70,10 +70,15 @@ def discard_stale_builds(paths: Paths) -> list[str]:
 
 
 STATUS_SQL = """
-    select 'ssi' as source, original_name as file, status, reason_code, reason_message as reason,
-           left(sha256, 12) as sha256, processed_at
-    from {ssi} where status in ('quarantined', 'rejected')
-    order by processed_at, original_name
+    select * from (
+        select 'ssi' as source, original_name as file, status, reason_code,
+               reason_message as reason, left(sha256, 12) as id, processed_at
+        from {ssi} where status in ('quarantined', 'rejected')
+        union all
+        select 'rmt', origin, status, reason_code, reason_message, fetch_id, processed_at
+        from {rmt} where status in ('quarantined', 'rejected', 'failed')
+    )
+    order by processed_at, source, file
 """
 
 
@@ -88,15 +93,16 @@ def status_rows(paths: Paths) -> tuple[list[str], list[tuple], str]:
         raise RunFailed(f"nothing has been landed in {paths.home} yet")
     try:
         con = duckdb.connect(str(paths.state_db), read_only=True)
-        origin, table = "state", "raw.ssi_files"
+        origin, tables = "state", {"ssi": "raw.ssi_files", "rmt": "raw.rmt_fetches"}
     except duckdb.IOException:
         if not paths.warehouse.exists():
             raise RunFailed("a run is writing and nothing is published yet; "
                             "try again later") from None
         con = duckdb.connect(str(paths.warehouse), read_only=True)
-        origin, table = "published warehouse (a run is in progress)", "ops.submissions"
+        origin = "published warehouse (a run is in progress)"
+        tables = {"ssi": "ops.submissions", "rmt": "ops.rmt_fetches"}
     try:
-        cursor = con.execute(STATUS_SQL.format(ssi=table))
+        cursor = con.execute(STATUS_SQL.format(**tables))
         columns = [d[0] for d in cursor.description]
         return columns, cursor.fetchall(), origin
     finally:
@@ -104,22 +110,31 @@ def status_rows(paths: Paths) -> tuple[list[str], list[tuple], str]:
 
 
 def release_step(paths: Paths, key: str, accept: bool, note: str | None) -> dict:
-    """Re-decide a quarantined SSI file from the archive; the next run publishes the result."""
-    from ingest.ssi import release
+    """Re-decide a quarantined SSI file or RMT fetch from the archive; the next run publishes.
+
+    `key` is a file name or sha256 prefix (SSI) or a fetch id (`rmt-...`), as `spf status`
+    shows them.
+    """
+    from ingest import ssi
 
     run_id = new_run_id()
+    is_fetch = key.startswith(f"{rmt.SOURCE}-")
     with writer_lock(paths):
-        gate = None if accept else SourceGate(gates_for(paths), run_name=f"{run_id}-release")
+        gate = None if accept else (rmt.RmtGate if is_fetch else SourceGate)(
+            gates_for(paths), run_name=f"{run_id}-release")
         con = raw.connect_state(paths.state_db)
         try:
-            report = release(con, key, run_id, gate=gate, note=note)
+            if is_fetch:
+                outcome = rmt.release(con, key, run_id, gate=gate, note=note)
+                return {"file": f"{outcome.fetch.origin} ({key})", "status": outcome.status,
+                        "reason": outcome.reason_message}
+            outcome = ssi.release(con, key, run_id, gate=gate, note=note).outcomes[0]
+            return {"file": outcome.landed.original_name, "status": outcome.status,
+                    "reason": outcome.reason_message}
         except LookupError as error:
             raise RunFailed(str(error)) from None
         finally:
             con.close()
-    outcome = report.outcomes[0]
-    return {"file": outcome.landed.original_name, "status": outcome.status,
-            "reason": outcome.reason_message}
 
 
 @functools.lru_cache(maxsize=4)
