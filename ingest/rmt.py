@@ -330,6 +330,19 @@ def _problem_json(problem: Problem) -> dict:
             "value": value if isinstance(value, int | float | str | None) else str(value)}
 
 
+def _archived_fetch(con: duckdb.DuckDBPyConnection, fetch_id: str) -> Fetch:
+    """A recorded fetch rebuilt from the state and its archived pages."""
+    route, origin, since, content = con.execute(
+        "select route, origin, updated_since, content_sha256 from raw.rmt_fetches "
+        "where fetch_id = ?", [fetch_id]).fetchall()[0]
+    pages = [LandedPage(LandedFile(SOURCE, sha, name, size, received.isoformat(), path), page, url)
+             for sha, name, size, received, path, page, url in con.execute(
+                 "select sha256, original_name, size_bytes, received_at, archive_path, page, url "
+                 "from raw.rmt_pages where fetch_id = ? order by original_name",
+                 [fetch_id]).fetchall()]
+    return Fetch(fetch_id, route, origin, pages, updated_since=since, content_sha256=content)
+
+
 def release(con: duckdb.DuckDBPyConnection, fetch_id: str, run_id: str, gate=None,
             note: str | None = None) -> FetchOutcome:
     """Re-decide a quarantined fetch from its archived pages.
@@ -338,22 +351,36 @@ def release(con: duckdb.DuckDBPyConnection, fetch_id: str, run_id: str, gate=Non
     accepted its figures (`note` says why) and it loads as it is. Rejected fetches broke
     the contract and cannot be released: the source must send them again.
     """
-    found = con.execute("select route, origin, updated_since, content_sha256 "
-                        "from raw.rmt_fetches where fetch_id = ? and status = 'quarantined'",
-                        [fetch_id]).fetchall()
-    if not found:
+    if not con.execute("select 1 from raw.rmt_fetches where fetch_id = ? and "
+                       "status = 'quarantined'", [fetch_id]).fetchall():
         raise LookupError(f"no quarantined RMT fetch {fetch_id!r}; see `spf status`")
-    route, origin, since, content = found[0]
-    pages = [LandedPage(LandedFile(SOURCE, sha, name, size, received.isoformat(), path), page, url)
-             for sha, name, size, received, path, page, url in con.execute(
-                 "select sha256, original_name, size_bytes, received_at, archive_path, page, url "
-                 "from raw.rmt_pages where fetch_id = ? order by original_name",
-                 [fetch_id]).fetchall()]
-    fetch = Fetch(fetch_id, route, origin, pages, updated_since=since, content_sha256=content)
-    outcome = decide(con, fetch, gate, redo={fetch_id},
+    outcome = decide(con, _archived_fetch(con, fetch_id), gate, redo={fetch_id},
                      accepted=None if gate is not None else note or "accepted after review")
     store(con, [outcome], run_id, replace={fetch_id})
     return outcome
+
+
+def reprocess_archive(con: duckdb.DuckDBPyConnection, run_id: str, gate=None) -> RmtReport:
+    """Decide every archived fetch again, in the order they were first decided (a backfill).
+
+    Fetches that failed (the API stopped early) stay as they were: their pages are
+    incomplete. Those a statistician accepted stay accepted. While a fetch is decided,
+    the versions of fetches not yet redone do not count as loaded, so the result is the
+    same as deciding them all afresh, and the same backfill twice gives the same state.
+    """
+    rows = con.execute("""
+        select fetch_id, case when reason_code = 'accepted_after_review' then reason_message end
+        from raw.rmt_fetches where status != 'failed'
+        order by fetch_id""").fetchall()  # ids sort by the run that first decided them
+    pending = {fetch_id for fetch_id, _ in rows}
+    outcomes = []
+    for fetch_id, accepted in rows:
+        outcome = decide(con, _archived_fetch(con, fetch_id), gate, redo=pending,
+                         accepted=accepted)
+        store(con, [outcome], run_id, replace={fetch_id})
+        pending.discard(fetch_id)
+        outcomes.append(outcome)
+    return RmtReport(outcomes)
 
 
 # --- entry points ----------------------------------------------------------------------------

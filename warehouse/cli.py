@@ -44,16 +44,59 @@ def run(
         _fail("give --rmt-dir or --rmt-url, not both")
     from flows.nightly import nightly
 
+    _run_flow(nightly, landing=str(landing) if landing else None,
+              rmt_dir=str(rmt_dir) if rmt_dir else None, rmt_url=rmt_url,
+              warehouse=str(warehouse) if warehouse else None)
+
+
+@app.command()
+def backfill(
+    years: Annotated[str, typer.Option(
+        help="Reference years to re-process, FROM:TO (e.g. 2016:2020) or one year.")],
+    countries: Annotated[str | None, typer.Option(
+        help="Comma-separated ISO3 codes (default: every country).")] = None,
+    sources: Annotated[str, typer.Option(help="Comma-separated: ssi, rmt.")] = "ssi,rmt",
+    reread: Annotated[bool, typer.Option(
+        help="Re-read archived files; --no-reread only rebuilds the marts.")] = True,
+    landing: Annotated[Path | None, typer.Option(
+        help="Also land new SSI workbooks from this folder.")] = None,
+    rmt_dir: Annotated[Path | None, typer.Option(
+        help="Also load new Results Monitoring Tool exports from this folder.")] = None,
+    rmt_url: Annotated[str | None, typer.Option(
+        help="Also fetch what changed from the RMT API (token from $SPF_RMT_TOKEN).")] = None,
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Re-process archived submissions and reports of a scope, rebuild, gate and publish.
+
+    The same flow as the `backfill` deployment, run here without a Prefect server.
+    """
+    if rmt_dir and rmt_url:
+        _fail("give --rmt-dir or --rmt-url, not both")
+    first, _, last = years.partition(":")
     try:
-        summary = nightly(landing=str(landing) if landing else None,
-                          rmt_dir=str(rmt_dir) if rmt_dir else None, rmt_url=rmt_url,
-                          warehouse=str(warehouse) if warehouse else None)
+        span = (int(first), int(last or first))
+    except ValueError:
+        _fail(f"--years {years!r}: expected FROM:TO, e.g. 2016:2020")
+    from flows.backfill import backfill as backfill_flow
+
+    _run_flow(backfill_flow, years_from=span[0], years_to=span[1],
+              countries=[c for c in (countries or "").split(",") if c.strip()] or None,
+              sources=[s.strip() for s in sources.split(",") if s.strip()], reread=reread,
+              landing=str(landing) if landing else None,
+              rmt_dir=str(rmt_dir) if rmt_dir else None, rmt_url=rmt_url,
+              warehouse=str(warehouse) if warehouse else None)
+
+
+def _run_flow(flow, **parameters) -> None:
+    """Run a flow and print its summary; one line and exit code 1 when it fails."""
+    try:
+        summary = flow(**parameters)
     except Exception as error:  # the flow has logged the details; the operator gets one line
         message = str(error)
     else:
         message = None
     if message is not None:
-        page = resolve(warehouse).docs / "runs" / "latest.html"
+        page = resolve(parameters.get("warehouse")).docs / "runs" / "latest.html"
         _fail(f"run failed: {message}" + (f" (summary: {page})" if page.exists() else ""))
     typer.echo(_describe(summary))
     if not Path(summary["warehouse"]).exists():
@@ -62,13 +105,23 @@ def run(
 
 def _describe(summary: dict) -> str:
     lines = []
-    for source, what in (("ssi", "new file(s)"), ("rmt", "new page(s)")):
-        part = summary.get(source, {})
+    if summary.get("scope"):
+        scope = summary["scope"]
+        lines.append(f"backfill of {', '.join(scope['sources'])}: years "
+                     f"{'-'.join(str(y or '') for y in scope['years'] or []) or 'all'}, "
+                     f"countries {', '.join(scope['countries'] or []) or 'all'}"
+                     + ("" if scope["reread"] else ", archive not re-read"))
+    new = "" if summary.get("scope") else "new "
+    for source, what in (("ssi", "file(s)"), ("rmt", "page(s)")):
+        if source not in summary:
+            continue
+        part = summary[source]
+        what = new + what
         counts = ", ".join(f"{n} {status}" for status, n in sorted(part.get("counts", {}).items()))
         lines.append(f"{source.upper()}: {part.get('landed', 0)} {what}"
                      + (f" ({counts})" if counts else ""))
         if source == "rmt" and part.get("new_versions"):
-            lines[-1] += f", {part['new_versions']} new intervention version(s)"
+            lines[-1] += f", {part['new_versions']} intervention version(s) loaded"
         for item in part.get("rejected", []):
             lines.append(f"  {item['status']}: {item['file']}: {item['reason']}")
     if summary.get("published"):

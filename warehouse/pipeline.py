@@ -153,6 +153,10 @@ def ingest_ssi_step(paths: Paths, landing: Path, run_id: str) -> dict:
         report = ingest_ssi(con, landing, paths.archive, run_id, gate=gate)
     finally:
         con.close()
+    return _ssi_summary(report, gate)
+
+
+def _ssi_summary(report, gate: SourceGate) -> dict:
     return {
         "source": "ssi",
         "landed": len(report.outcomes),
@@ -160,10 +164,13 @@ def ingest_ssi_step(paths: Paths, landing: Path, run_id: str) -> dict:
         "rejected": [{"file": o.landed.original_name, "status": o.status,
                       "reason_code": o.reason_code, "reason": o.reason_message}
                      for o in report.rejected()],
-        "validations": [{"suite": r.suite, "passed": r.passed, "page": r.docs_page,
-                         "warnings": [f.describe() for f in r.warnings]}
-                        for r in gate.results],
+        "validations": _validations(gate),
     }
+
+
+def _validations(gate) -> list[dict]:
+    return [{"suite": r.suite, "passed": r.passed, "page": r.docs_page,
+             "warnings": [f.describe() for f in r.warnings]} for r in gate.results]
 
 
 def sources(landing: str | None, rmt_dir: str | None, rmt_url: str | None
@@ -188,18 +195,28 @@ def ingest_rmt_step(paths: Paths, run_id: str, rmt_dir: Path | None = None,
     loads nothing and leaves the high-water mark where it was; the summary's `error` says
     why, and the run reports failure once the rest is published.
     """
-    if rmt_url is None and not (rmt_dir and rmt_dir.is_dir()):
-        raise RunFailed(f"RMT export folder {rmt_dir} does not exist")
     gate = rmt.RmtGate(gates_for(paths), run_name=f"{run_id}-rmt")
     con = raw.connect_state(paths.state_db)
     try:
-        if rmt_url:
-            report = rmt.ingest_rmt_api(con, rmt_url, paths.archive, run_id,
-                                        fetch_pages or fetch_rmt_pages, gate=gate)
-        else:
-            report = rmt.ingest_rmt_exports(con, rmt_dir, paths.archive, run_id, gate=gate)
+        report = _load_new_rmt(con, paths, run_id, rmt_dir, rmt_url, fetch_pages, gate)
     finally:
         con.close()
+    return _rmt_summary(report, gate)
+
+
+def _load_new_rmt(con, paths: Paths, run_id: str, rmt_dir: Path | None, rmt_url: str | None,
+                  fetch_pages, gate) -> rmt.RmtReport:
+    if rmt_url:
+        return rmt.ingest_rmt_api(con, rmt_url, paths.archive, run_id,
+                                  fetch_pages or fetch_rmt_pages, gate=gate)
+    if rmt_dir is None:
+        return rmt.RmtReport([])
+    if not rmt_dir.is_dir():
+        raise RunFailed(f"RMT export folder {rmt_dir} does not exist")
+    return rmt.ingest_rmt_exports(con, rmt_dir, paths.archive, run_id, gate=gate)
+
+
+def _rmt_summary(report: rmt.RmtReport, gate: rmt.RmtGate) -> dict:
     summary = {
         "source": "rmt",
         "landed": sum(len(o.fetch.pages) for o in report.outcomes),
@@ -208,13 +225,69 @@ def ingest_rmt_step(paths: Paths, run_id: str, rmt_dir: Path | None = None,
         "counts": report.counts(),
         "rejected": [{"file": o.fetch.origin, "status": o.status, "reason_code": o.reason_code,
                       "reason": o.reason_message} for o in report.rejected()],
-        "validations": [{"suite": r.suite, "passed": r.passed, "page": r.docs_page,
-                         "warnings": [f.describe() for f in r.warnings]}
-                        for r in gate.results],
+        "validations": _validations(gate),
     }
     if report.error:
         summary["error"] = report.error
     return summary
+
+
+def backfill_scope(years_from: int | None, years_to: int | None, countries: list[str] | None,
+                   sources: list[str]) -> dict:
+    """Check and normalise a backfill's scope; an operator's mistake stops it before any work."""
+    unknown = sorted(set(sources) - {"ssi", rmt.SOURCE})
+    if unknown or not sources:
+        raise RunFailed(f"unknown source(s) {unknown or sources}: use ssi, rmt or both")
+    if years_from is not None and years_to is not None and years_from > years_to:
+        raise RunFailed(f"years from {years_from} to {years_to}: the range is empty")
+    from ingest.rmt_contract import COUNTRIES
+
+    codes = sorted({c.strip().upper() for c in countries or [] if c.strip()})
+    wrong = [c for c in codes if c not in COUNTRIES]
+    if wrong:
+        raise RunFailed(f"not ISO 3166-1 alpha-3 country codes: {', '.join(wrong)}")
+    return {"years": [years_from, years_to] if years_from or years_to else None,
+            "countries": codes or None, "sources": sorted(set(sources))}
+
+
+def backfill_ssi_step(paths: Paths, run_id: str, scope: dict, reread: bool,
+                      landing: Path | None = None) -> dict:
+    """Re-decide the archived SSI files of the scope (if `reread`), plus any new landing."""
+    from ingest.landing import land_directory
+    from ingest.ssi import SOURCE, backfill_ssi
+
+    if landing is not None and not landing.is_dir():
+        raise RunFailed(f"SSI landing folder {landing} does not exist")
+    gate = SourceGate(gates_for(paths), run_name=f"{run_id}-ssi-backfill")
+    con = raw.connect_state(paths.state_db)
+    try:
+        landed = []
+        if landing is not None:
+            known = set(con.execute("select sha256, original_name from raw.ssi_files").fetchall())
+            landed = land_directory(landing, paths.archive, SOURCE, "*.xlsx", known)
+        years = scope["years"]
+        report = backfill_ssi(con, run_id, landed,
+                              (years[0] or 1900, years[1] or 9999) if years else None,
+                              scope["countries"], reread, gate=gate)
+    finally:
+        con.close()
+    return _ssi_summary(report, gate)
+
+
+def backfill_rmt_step(paths: Paths, run_id: str, reread: bool, rmt_dir: Path | None = None,
+                      rmt_url: str | None = None, fetch_pages=None) -> dict:
+    """Re-decide every archived project-report fetch (if `reread`), then load what is new.
+
+    A fetch loads whole or not at all, so years and countries do not narrow it.
+    """
+    gate = rmt.RmtGate(gates_for(paths), run_name=f"{run_id}-rmt-backfill")
+    con = raw.connect_state(paths.state_db)
+    try:
+        redone = rmt.reprocess_archive(con, run_id, gate=gate) if reread else rmt.RmtReport([])
+        new = _load_new_rmt(con, paths, run_id, rmt_dir, rmt_url, fetch_pages, gate)
+    finally:
+        con.close()
+    return _rmt_summary(rmt.RmtReport(redone.outcomes + new.outcomes, new.error), gate)
 
 
 def fetch_rmt_pages(base_url: str, updated_since: str | None) -> list:

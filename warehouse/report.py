@@ -19,7 +19,13 @@ def _sections(summary: dict, docs: Path | None) -> list[tuple[str, list[tuple[st
     outcome = ("published " + summary.get("warehouse", "") if published
                else f"FAILED: {summary['error']}" if summary.get("error")
                else "nothing new: the published warehouse is unchanged")
-    sections = [("Run", [(f"run {summary.get('run_id', '?')}: {outcome}", None)])]
+    run = [(f"{summary.get('kind', 'run')} {summary.get('run_id', '?')}: {outcome}", None)]
+    if summary.get("scope"):
+        scope = summary["scope"]
+        run.append((f"scope: sources {', '.join(scope['sources'])}; reference years "
+                    f"{scope['years'] or 'all'}; countries {scope['countries'] or 'all'}; "
+                    f"archive {'re-read' if scope['reread'] else 'not re-read'}", None))
+    sections = [("Run", run)]
     for source, title in SOURCES.items():
         part = summary.get(source)
         if not part:
