@@ -113,6 +113,30 @@ def intervention(number: int, updated_at: str = "2017-10-23T09:14:00Z", iso3: st
     return doc
 
 
+def page_body(interventions: list[dict], page: int, since: str | None = None,
+              page_size: int = 2) -> bytes:
+    """Page `page` of the interventions updated since `since`, as the RMT API sends it."""
+    import json
+
+    items = sorted((i for i in interventions if since is None or i["updated_at"] >= since),
+                   key=lambda i: (i["updated_at"], i["id"]))
+    chunk = items[(page - 1) * page_size: page * page_size]
+    last = page * page_size >= len(items)
+    return json.dumps({"items": chunk, "page": page, "page_size": page_size,
+                       "total": len(items), "next_page": None if last else page + 1},
+                      ensure_ascii=False).encode()
+
+
+def write_export(folder: Path, interventions: list[dict], page_size: int = 2) -> list[bytes]:
+    """The API's pages as an export folder (what `spf run --rmt-dir` reads)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    bodies = []
+    while not bodies or b'"next_page": null' not in bodies[-1]:
+        bodies.append(page_body(interventions, len(bodies) + 1, None, page_size))
+        (folder / f"page-{len(bodies):04d}.json").write_bytes(bodies[-1])
+    return bodies
+
+
 class FakeRmtApi:
     """The RMT API on a real HTTP server: pages of `interventions` changed since a date.
 
@@ -137,15 +161,7 @@ class FakeRmtApi:
         return self.server.url_for("/").rstrip("/")
 
     def body(self, page: int, since: str | None) -> bytes:
-        import json
-
-        items = sorted((i for i in self.interventions if since is None or
-                        i["updated_at"] >= since), key=lambda i: (i["updated_at"], i["id"]))
-        chunk = items[(page - 1) * self.page_size: page * self.page_size]
-        last = page * self.page_size >= len(items)
-        return json.dumps({"items": chunk, "page": page, "page_size": self.page_size,
-                           "total": len(items), "next_page": None if last else page + 1},
-                          ensure_ascii=False).encode()
+        return page_body(self.interventions, page, since, self.page_size)
 
     def _handle(self, request):
         from werkzeug import Response

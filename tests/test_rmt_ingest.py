@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import FakeRmtApi, intervention
+from conftest import FakeRmtApi, intervention, write_export
 from werkzeug import Response
 
 from ingest import rmt_api
@@ -207,29 +207,16 @@ def test_the_same_version_with_other_content_is_a_conflict(paths, rmt_api):
     assert versions(paths) == [("RMT-000001", "2017-10-23T09:14:00Z", False)]
 
 
-def write_export(folder: Path, api: FakeRmtApi) -> list[bytes]:
-    """The API's pages as an export folder (what `spf run --rmt-dir` reads)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    bodies, page = [], 1
-    while True:
-        body = api.body(page, None)
-        (folder / f"page-{page:04d}.json").write_bytes(body)
-        bodies.append(body)
-        if json.loads(body)["next_page"] is None:
-            return bodies
-        page += 1
-
-
 def test_an_export_loads_as_a_whole_or_not_at_all(paths, tmp_path, httpserver):
     api = FakeRmtApi(httpserver)
     api.interventions = [intervention(n) for n in range(1, 6)]
     exports = tmp_path / "exports"
-    write_export(exports / "2017-11-01", api)
+    write_export(exports / "2017-11-01", api.interventions)
     bad_page = exports / "2017-11-01" / "page-0002.json"
     good_body = bad_page.read_bytes()
     bad_page.write_bytes(good_body.replace(b'"step": 3', b'"step": 4'))
     missing = exports / "2018-01-01"
-    write_export(missing, api)
+    write_export(missing, api.interventions)
     (missing / "page-0003.json").unlink()
 
     summary = pipeline.ingest_rmt_step(paths, "r1", rmt_dir=exports)

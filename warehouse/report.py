@@ -22,8 +22,9 @@ def _sections(summary: dict, docs: Path | None) -> list[tuple[str, list[tuple[st
     run = [(f"{summary.get('kind', 'run')} {summary.get('run_id', '?')}: {outcome}", None)]
     if summary.get("scope"):
         scope = summary["scope"]
-        run.append((f"scope: sources {', '.join(scope['sources'])}; reference years "
-                    f"{scope['years'] or 'all'}; countries {scope['countries'] or 'all'}; "
+        years = "-".join(str(y or "") for y in scope["years"]) if scope["years"] else "all"
+        run.append((f"scope: sources {', '.join(scope['sources'])}; reference years {years}; "
+                    f"countries {', '.join(scope['countries'] or []) or 'all'}; "
                     f"archive {'re-read' if scope['reread'] else 'not re-read'}", None))
     sections = [("Run", run)]
     for source, title in SOURCES.items():
