@@ -448,6 +448,7 @@ class RmtGate:
 
     DATES = {"start_date": "start_year", "achieved_on": "achieved_year", "as_of": "as_of_year",
              "expected_date": "expected_year", "output_date": "output_year"}
+    UNCHECKED = ("document", "thematic_areas", "branches", "partners")
 
     def __init__(self, gates, run_name: str):
         self.gates = gates
@@ -472,11 +473,14 @@ class RmtGate:
         return problems
 
     def _with_years(self, frame: pd.DataFrame) -> pd.DataFrame:
-        frame = frame.drop(columns=[c for c in ("document",) if c in frame.columns])
-        frame = frame.assign(updated_at=frame.updated_at.astype(str))
+        """The rows as the suites see them: dates also as years, no lists or JSON documents.
+
+        `updated_at` stays (as epoch microseconds) since it is part of every row's key.
+        """
+        frame = frame.assign(updated_at=frame.updated_at.astype("datetime64[us, UTC]")
+                             .astype("int64"))
         for column, year in self.DATES.items():
             if column in frame.columns:
                 frame[year] = pd.array([d.year if d is not None and d == d else None
                                         for d in frame[column]], dtype="Int64")
-                frame[column] = frame[column].astype(str)
-        return frame
+        return frame.drop(columns=[c for c in self.UNCHECKED if c in frame.columns])

@@ -15,6 +15,7 @@ stopped properly at the end.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import signal
@@ -25,12 +26,16 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import httpx
 import pytest
 
 from warehouse.paths import REPO_ROOT
+
+if TYPE_CHECKING:
+    from prefect.client.orchestration import SyncPrefectClient
 
 PREFECT = Path(sys.executable).with_name("prefect")
 SAMPLES = REPO_ROOT / "ingest" / "samples"
@@ -94,14 +99,16 @@ class Stack:
         return subprocess.run([str(PREFECT), *args], cwd=REPO_ROOT, env=self.env,
                               capture_output=True, text=True, timeout=120)
 
-    def client(self):
+    @contextlib.contextmanager
+    def client(self) -> Iterator[SyncPrefectClient]:
         """A synchronous Prefect client on this server (the test process's own settings
         may point elsewhere, e.g. at the session's test harness)."""
         from prefect.client.orchestration import get_client
         from prefect.settings import PREFECT_API_URL, temporary_settings
 
         with temporary_settings({PREFECT_API_URL: self.url}):
-            return get_client(sync_client=True)
+            with get_client(sync_client=True) as client:
+                yield client
 
 
 def clean_environment(home: Path, url: str) -> dict[str, str]:
