@@ -194,3 +194,26 @@ def test_source_gate_quarantines_a_submission_that_fails_an_expectation(tmp_path
         ("KHM",)]
     failed_pages = [v["page"] for v in summary["ssi"]["validations"] if not v["passed"]]
     assert failed_pages and all(Path(p.removeprefix("file://")).exists() for p in failed_pages)
+
+
+def test_logs_and_run_summary_carry_no_personal_data(tmp_path, write_workbook, caplog, capfd):
+    """Contact e-mails stay in the private state: not in logs, summaries or the warehouse."""
+    import logging
+
+    from warehouse import report
+
+    caplog.set_level(logging.DEBUG)
+    write_workbook("KHM.xlsx", **worked_example())
+    summary = run_nightly(tmp_path, tmp_path / "landing")
+    assert summary["published"] is True
+    captured = capfd.readouterr()
+    shown = caplog.text + captured.out + captured.err + report.markdown(summary) + \
+        Path(summary["report"]).read_text()
+    assert "Task run 'ingest_ssi_submissions" in shown  # the logs were captured at all
+    assert "focal.point" not in shown and "@example.org" not in shown
+    state = duckdb.connect(str(tmp_path / "wh" / "state" / "spf_state.duckdb"), read_only=True)
+    try:  # the private state does keep it, so the check above is not vacuous
+        assert state.execute("select contact_email from raw.ssi_submissions").fetchall() == [
+            ("focal.point@example.org",)]
+    finally:
+        state.close()
