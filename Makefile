@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup browser run test lint lock sample clean
+.PHONY: setup browser run test lint lock sample bench clean
 
 setup: $(STAMP)
 
@@ -38,6 +38,10 @@ lock: setup
 	$(BIN)/python -m pip install --quiet uv
 	$(BIN)/uv pip compile pyproject.toml --extra test -o requirements.lock \
 	    --python-version 3.11 --no-header --custom-compile-command "make lock"
+
+## Time a cold rebuild and a quiet nightly run at full scale (5,000 workbooks, 6,000 interventions).
+bench: setup
+	$(BIN)/python tests/benchmarks/scale.py
 
 ## Regenerate the bundled sample workbooks and project reports (deterministic).
 sample: setup

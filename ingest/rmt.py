@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -38,7 +39,7 @@ class LandedPage:
     """An archived page body and where it sits in its fetch."""
 
     file: LandedFile
-    page: int | None  # the page number asked for (API) or read from the body (export)
+    page: int | None  # the page number asked for (API); for an export, only its body says
     url: str | None = None
 
 
@@ -85,10 +86,7 @@ class RmtReport:
     error: str | None = None  # why the API did not deliver (the fetch is recorded as failed)
 
     def counts(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for outcome in self.outcomes:
-            counts[outcome.status] = counts.get(outcome.status, 0) + 1
-        return counts
+        return dict(Counter(o.status for o in self.outcomes))
 
     def rejected(self) -> list[FetchOutcome]:
         return [o for o in self.outcomes if o.status not in ("loaded", "unchanged")]
@@ -100,10 +98,10 @@ class RmtReport:
 
 # --- landing -------------------------------------------------------------------------------
 
-def land_pages(archive: Path, bodies: Iterable[tuple[str, bytes, int | None, str | None]],
-               received_at: str | None = None) -> list[LandedPage]:
+def land_pages(archive: Path, bodies: Iterable[tuple[str, bytes, int | None, str | None]]
+               ) -> list[LandedPage]:
     """Archive page bodies as (name, bytes, page, url); return them as landed pages."""
-    return [LandedPage(archive_bytes(archive, SOURCE, body, name, ".json", received_at), page, url)
+    return [LandedPage(archive_bytes(archive, SOURCE, body, name, ".json"), page, url)
             for name, body, page, url in bodies]
 
 

@@ -151,7 +151,8 @@ def test_spf_backfill_on_the_command_line(loaded):
                                "--sources", "ssi", "--warehouse", str(loaded)])
     assert done.exit_code == 0, done.output
     assert done.output.splitlines()[:2] == [
-        "backfill of ssi: years 2019-2019, countries TLS", "SSI: 1 file(s) (1 loaded)"]
+        "backfill: sources ssi; reference years 2019-2019; countries TLS; archive re-read",
+        "SSI: 1 file(s) (1 loaded)"]
     assert f"published {loaded}" in done.output
     page = Path(done.output.splitlines()[-1].removeprefix("summary and validation reports: "))
     text = page.read_text()

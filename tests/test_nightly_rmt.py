@@ -144,3 +144,21 @@ def test_an_api_failure_publishes_the_rest_and_fails_the_run(tmp_path, rmt_api, 
         ("KHM",)]
     assert query(warehouse, "select status, reason_code from ops.rmt_fetches") == [
         ("failed", "auth_failed")]
+
+
+def test_every_published_mart_column_is_documented(sample):
+    """Analysts read column meanings in dbt docs: no mart column goes without one."""
+    import yaml
+
+    from warehouse.paths import DBT_PROJECT_DIR
+
+    documented = {}
+    for path in (DBT_PROJECT_DIR / "models" / "marts").glob("_*.yml"):
+        for model in yaml.safe_load(path.read_text()).get("models", []):
+            documented[model["name"]] = {c["name"] for c in model.get("columns", [])
+                                         if (c.get("description") or "").strip()}
+    warehouse, _ = sample
+    missing = [f"{t}.{c}" for t, c in query(warehouse, "select table_name, column_name from "
+                                          "duckdb_columns() where schema_name = 'marts'")
+               if c not in documented.get(t, set())]
+    assert missing == []

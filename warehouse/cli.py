@@ -106,11 +106,9 @@ def _run_flow(flow, **parameters) -> None:
 def _describe(summary: dict) -> str:
     lines = []
     if summary.get("scope"):
-        scope = summary["scope"]
-        lines.append(f"backfill of {', '.join(scope['sources'])}: years "
-                     f"{'-'.join(str(y or '') for y in scope['years'] or []) or 'all'}, "
-                     f"countries {', '.join(scope['countries'] or []) or 'all'}"
-                     + ("" if scope["reread"] else ", archive not re-read"))
+        from warehouse.report import describe_scope
+
+        lines.append(f"backfill: {describe_scope(summary['scope'])}")
     new = "" if summary.get("scope") else "new "
     for source, what in (("ssi", "file(s)"), ("rmt", "page(s)")):
         if source not in summary:

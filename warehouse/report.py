@@ -21,11 +21,7 @@ def _sections(summary: dict, docs: Path | None) -> list[tuple[str, list[tuple[st
                else "nothing new: the published warehouse is unchanged")
     run = [(f"{summary.get('kind', 'run')} {summary.get('run_id', '?')}: {outcome}", None)]
     if summary.get("scope"):
-        scope = summary["scope"]
-        years = "-".join(str(y or "") for y in scope["years"]) if scope["years"] else "all"
-        run.append((f"scope: sources {', '.join(scope['sources'])}; reference years {years}; "
-                    f"countries {', '.join(scope['countries'] or []) or 'all'}; "
-                    f"archive {'re-read' if scope['reread'] else 'not re-read'}", None))
+        run.append((f"scope: {describe_scope(summary['scope'])}", None))
     sections = [("Run", run)]
     for source, title in SOURCES.items():
         part = summary.get(source)
@@ -47,6 +43,14 @@ def _sections(summary: dict, docs: Path | None) -> list[tuple[str, list[tuple[st
              _relative(v.get("page"), docs))
             for v in validations]))
     return sections
+
+
+def describe_scope(scope: dict) -> str:
+    """A backfill's scope in words, for operators."""
+    years = "-".join(str(y or "") for y in scope["years"]) if scope["years"] else "all"
+    return (f"sources {', '.join(scope['sources'])}; reference years {years}; "
+            f"countries {', '.join(scope['countries'] or []) or 'all'}; "
+            f"archive {'re-read' if scope['reread'] else 'not re-read'}")
 
 
 def _relative(page: str | None, docs: Path | None) -> str | None:
