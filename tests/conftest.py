@@ -183,3 +183,16 @@ def rmt_api(httpserver, monkeypatch):
     """A fake RMT API and the token the pipeline reads from the environment."""
     monkeypatch.setenv("SPF_RMT_TOKEN", FakeRmtApi.TOKEN)
     return FakeRmtApi(httpserver)
+
+
+def clone(source: Path, target: Path) -> Path:
+    """A copy of a test installation (landing, warehouse and its home) for one test to change.
+
+    The state's archive paths still point into `source`, whose archived files are read-only
+    and never change, so a clone reads them as the original does. Sharing one published
+    warehouse between tests this way saves a full pipeline run per test.
+    """
+    import shutil
+
+    shutil.copytree(source, target, symlinks=True, dirs_exist_ok=True)
+    return target

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import intervention, worked_example, write_export
+from conftest import clone, intervention, worked_example, write_export
 from typer.testing import CliRunner
 
 from warehouse import pipeline
@@ -42,21 +42,29 @@ def query(warehouse: Path, sql: str) -> list[tuple]:
         con.close()
 
 
-@pytest.fixture
-def loaded(tmp_path, write_workbook):
-    """A warehouse with three SSI submissions and an export of two project reports."""
+@pytest.fixture(scope="module")
+def loaded_once(tmp_path_factory, prefect_api):
+    """Three SSI submissions and an export of two project reports, published once."""
     from flows.nightly import nightly
+    from ingest.samples.workbook import write_ssi_workbook
 
-    write_workbook("KHM_2019.xlsx", **worked_example())
-    write_workbook("KHM_2022.xlsx", **worked_example(year=2022))
-    write_workbook("TLS_2019.xlsx", **worked_example(iso3="TLS"))
-    write_export(tmp_path / "exports" / "2018-01-10", [
+    root = tmp_path_factory.mktemp("loaded")
+    for name, args in (("KHM_2019.xlsx", worked_example()),
+                       ("KHM_2022.xlsx", worked_example(year=2022)),
+                       ("TLS_2019.xlsx", worked_example(iso3="TLS"))):
+        write_ssi_workbook(root / "landing" / name, **args)
+    write_export(root / "exports" / "2018-01-10", [
         intervention(1, "2017-10-23T09:00:00Z"),
         intervention(2, "2018-01-05T09:00:00Z", iso3="TLS")])
-    warehouse = tmp_path / "wh" / "spf.duckdb"
-    nightly(landing=str(tmp_path / "landing"), rmt_dir=str(tmp_path / "exports"),
-            warehouse=str(warehouse))
-    return warehouse
+    nightly(landing=str(root / "landing"), rmt_dir=str(root / "exports"),
+            warehouse=str(root / "wh" / "spf.duckdb"))
+    return root
+
+
+@pytest.fixture
+def loaded(tmp_path, loaded_once):
+    """This test's own copy of that installation, with its landing and exports."""
+    return clone(loaded_once, tmp_path) / "wh" / "spf.duckdb"
 
 
 def test_a_backfill_re_decides_its_scope_from_the_archive_and_is_repeatable(tmp_path, loaded):

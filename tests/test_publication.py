@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import worked_example
+from conftest import clone, worked_example
 from filelock import FileLock
 from typer.testing import CliRunner
 
@@ -44,13 +44,21 @@ def countries(warehouse: Path) -> list[str]:
         con.close()
 
 
+@pytest.fixture(scope="module")
+def published_once(tmp_path_factory, prefect_api):
+    """A warehouse published from the worked example (KHM), built once for the module."""
+    from ingest.samples.workbook import write_ssi_workbook
+
+    root = tmp_path_factory.mktemp("published")
+    write_ssi_workbook(root / "landing" / "KHM.xlsx", **worked_example())
+    run_nightly(root / "wh" / "spf.duckdb", root / "landing")
+    return root
+
+
 @pytest.fixture
-def published(tmp_path, write_workbook):
-    """A warehouse published from the worked example (KHM), and a landing to add to."""
-    write_workbook("KHM.xlsx", **worked_example())
-    warehouse = tmp_path / "wh" / "spf.duckdb"
-    run_nightly(warehouse, tmp_path / "landing")
-    return warehouse
+def published(tmp_path, published_once):
+    """This test's own copy of that warehouse, its home and its landing, to add to."""
+    return clone(published_once, tmp_path) / "wh" / "spf.duckdb"
 
 
 def test_a_mart_error_blocks_publication_and_keeps_the_old_warehouse(

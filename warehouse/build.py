@@ -103,10 +103,14 @@ class DbtOutcome:
 
 def run_dbt(build_db: Path, logs: Path, target: Path, args: list[str] | None = None
             ) -> DbtOutcome:
-    """`dbt build` into `build_db`, in process; failures are read from the node results."""
+    """`dbt build` into `build_db`, in process; failures are read from the node results.
+
+    dbt unit tests check the models' SQL, not the data: they need not run in every
+    build, and tests/test_dbt_unit_tests.py runs them with `args`.
+    """
     from dbt.cli.main import dbtRunner
 
-    command = args or ["build"]
+    command = args or ["build", "--exclude-resource-type", "unit_test"]
     with _DBT_LOCK:
         previous = os.environ.get("SPF_BUILD_DB")
         os.environ["SPF_BUILD_DB"] = str(build_db)
