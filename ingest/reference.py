@@ -34,6 +34,8 @@ SEEDS_DIR = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds"
 REGIONS_CSV = SEEDS_DIR / "country_regions.csv"
 FOCUS_CSV = SEEDS_DIR / "focus_countries.csv"
 
+COUNTRY_CODES = frozenset(c.alpha_3 for c in pycountry.countries)
+
 ILO_REGIONS = (
     "Africa", "Americas", "Arab States", "Asia and the Pacific", "Europe and Central Asia",
 )

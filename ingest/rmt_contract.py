@@ -12,7 +12,6 @@ import datetime as dt
 import json
 from typing import Annotated, Literal
 
-import pycountry
 from pydantic import (
     AwareDatetime,
     BaseModel,
@@ -23,13 +22,13 @@ from pydantic import (
     model_validator,
 )
 
+from ingest.reference import COUNTRY_CODES
 from ingest.ssi_workbook import Problem
 
 BRANCHES = ("CHILD", "MATERN", "SICK", "HEALTH", "DIS", "OLD", "SURV", "UNE", "INJ", "SA", "LTC")
 OUTCOME_TYPES = ("legal_coverage", "effective_coverage", "adequacy", "comprehensiveness",
                  "better_access")
 OUTPUT_TYPES = ("knowledge_product", "persons_trained", "ratification", "other")
-COUNTRIES = frozenset(c.alpha_3 for c in pycountry.countries)
 MAX_PAGE_SIZE = 500
 
 Branch = Literal[BRANCHES]  # type: ignore[valid-type]
@@ -115,7 +114,7 @@ class Intervention(_Strict):
             raise ValueError("title is required")
         if self.level is None:
             raise ValueError("level is required (country, regional or global)")
-        if self.level == "country" and self.country_iso3 not in COUNTRIES:
+        if self.level == "country" and self.country_iso3 not in COUNTRY_CODES:
             raise ValueError(f"country_iso3 {self.country_iso3!r} is not an ISO 3166-1 "
                              "alpha-3 country code")
         if self.level != "country" and self.country_iso3 is not None:

@@ -207,9 +207,13 @@ def ingest_ssi(con: duckdb.DuckDBPyConnection, landing: Path, archive: Path, run
     `gate` validates the parsed frames and returns, per submission id, the problems
     that quarantine it; the other submissions load.
     """
+    return ingest_landed(con, land_ssi(con, landing, archive), run_id, gate)
+
+
+def land_ssi(con: duckdb.DuckDBPyConnection, landing: Path, archive: Path) -> list[LandedFile]:
+    """Archive the workbooks under `landing` not recorded yet under the same name and bytes."""
     known = set(con.execute("select sha256, original_name from raw.ssi_files").fetchall())
-    landed = land_directory(landing, archive, SOURCE, "*.xlsx", known)
-    return ingest_landed(con, landed, run_id, gate)
+    return land_directory(landing, archive, SOURCE, "*.xlsx", known)
 
 
 def ingest_landed(con: duckdb.DuckDBPyConnection, landed: list[LandedFile], run_id: str,

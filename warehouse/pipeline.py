@@ -240,10 +240,10 @@ def backfill_scope(years_from: int | None, years_to: int | None, countries: list
         raise RunFailed(f"unknown source(s) {unknown or sources}: use ssi, rmt or both")
     if years_from is not None and years_to is not None and years_from > years_to:
         raise RunFailed(f"years from {years_from} to {years_to}: the range is empty")
-    from ingest.rmt_contract import COUNTRIES
+    from ingest.reference import COUNTRY_CODES
 
     codes = sorted({c.strip().upper() for c in countries or [] if c.strip()})
-    wrong = [c for c in codes if c not in COUNTRIES]
+    wrong = [c for c in codes if c not in COUNTRY_CODES]
     if wrong:
         raise RunFailed(f"not ISO 3166-1 alpha-3 country codes: {', '.join(wrong)}")
     return {"years": [years_from, years_to] if years_from or years_to else None,
@@ -253,18 +253,14 @@ def backfill_scope(years_from: int | None, years_to: int | None, countries: list
 def backfill_ssi_step(paths: Paths, run_id: str, scope: dict, reread: bool,
                       landing: Path | None = None) -> dict:
     """Re-decide the archived SSI files of the scope (if `reread`), plus any new landing."""
-    from ingest.landing import land_directory
-    from ingest.ssi import SOURCE, backfill_ssi
+    from ingest.ssi import backfill_ssi, land_ssi
 
     if landing is not None and not landing.is_dir():
         raise RunFailed(f"SSI landing folder {landing} does not exist")
     gate = SourceGate(gates_for(paths), run_name=f"{run_id}-ssi-backfill")
     con = raw.connect_state(paths.state_db)
     try:
-        landed = []
-        if landing is not None:
-            known = set(con.execute("select sha256, original_name from raw.ssi_files").fetchall())
-            landed = land_directory(landing, paths.archive, SOURCE, "*.xlsx", known)
+        landed = land_ssi(con, landing, paths.archive) if landing is not None else []
         years = scope["years"]
         report = backfill_ssi(con, run_id, landed,
                               (years[0] or 1900, years[1] or 9999) if years else None,
