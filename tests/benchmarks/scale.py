@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import datetime
 import json
 import os
 import shutil
@@ -35,9 +36,12 @@ SPF = str(Path(sys.executable).with_name("spf"))
 
 
 def _workbook(job: tuple[str, int, int, str]) -> None:
+    """One workbook: a sample profile's 2019 or 2022 figures, filed as `iso3` and `year`."""
     iso3, year, profile, target = job
     country = dataclasses.replace(generate.COUNTRIES[profile], iso3=iso3)
-    kwargs = generate._country_year(country, year, generate._Draws(iso3))
+    kwargs = generate._country_year(country, 2019 if year < 2021 else 2022,
+                                    generate._Draws(iso3))
+    kwargs["cover"].update(reference_year=year, submission_date=datetime.date(year + 1, 3, 1))
     write_ssi_workbook(Path(target), **kwargs)
 
 
