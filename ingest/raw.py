@@ -10,6 +10,7 @@ shown to analysts directly; each build copies what the marts need (without perso
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
@@ -167,3 +168,24 @@ def append(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict] | pd.Dat
     finally:
         con.unregister("_rows")
     return len(frame)
+
+
+def write_batch(con: duckdb.DuckDBPyConnection,
+                rows: Iterable[tuple[str, list[dict] | pd.DataFrame]], replace: Iterable[str] = (),
+                key: str = "", keys: set[str] = frozenset()) -> None:
+    """Insert `rows` (table, rows) in one transaction, after deleting the rows of `keys`.
+
+    `replace` names the tables whose rows with `key` in `keys` are deleted first, so a
+    re-decided batch ends with exactly one set of rows; a failure leaves the state as it was.
+    """
+    con.execute("begin transaction")
+    try:
+        if keys:
+            for table in replace:
+                con.execute(f"delete from {table} where list_contains(?, {key})", [sorted(keys)])
+        for table, batch in rows:
+            append(con, table, batch)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise

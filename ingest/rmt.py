@@ -301,24 +301,14 @@ def store(con: duckdb.DuckDBPyConnection, outcomes: list[FetchOutcome], run_id: 
         "size_bytes": p.file.size_bytes, "received_at": p.file.received_at,
         "archive_path": p.file.archive_path, "status": o.status,
     } for o in outcomes for p in o.fetch.pages]
-    loaded = [o for o in outcomes if o.status == "loaded"]
-    con.execute("begin transaction")
-    try:
-        if replace:
-            ids = sorted(replace)
-            for table in ("rmt_fetches", "rmt_pages", "rmt_interventions",
-                          *(f"rmt_{t}" for t in CHILD_TABLES)):
-                con.execute(f"delete from raw.{table} where list_contains(?, fetch_id)", [ids])
-        raw.append(con, "raw.rmt_fetches", fetches)
-        raw.append(con, "raw.rmt_pages", pages)
-        for table in ("interventions", *CHILD_TABLES):
-            frames = [o.frames[table] for o in loaded if not o.frames[table].empty]
-            if frames:
-                raw.append(con, f"raw.rmt_{table}", pd.concat(frames, ignore_index=True))
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
+    tables = ("interventions", *CHILD_TABLES)
+    frames = {t: [o.frames[t] for o in outcomes if o.status == "loaded" and not o.frames[t].empty]
+              for t in tables}
+    raw.write_batch(
+        con, [("raw.rmt_fetches", fetches), ("raw.rmt_pages", pages),
+              *((f"raw.rmt_{t}", pd.concat(f, ignore_index=True)) for t, f in frames.items() if f)],
+        replace=[f"raw.rmt_{t}" for t in ("fetches", "pages", *tables)],
+        key="fetch_id", keys=replace)
 
 
 def _problem_json(problem: Problem) -> dict:

@@ -284,22 +284,12 @@ def _store(con: duckdb.DuckDBPyConnection, outcomes: list[Outcome], run_id: str,
     } for o in loaded]
     cover = [{"submission_id": o.submission.submission_id, "sha256": o.landed.sha256, **cell}
              for o in loaded for cell in o.submission.cover_cells]
-    con.execute("begin transaction")
-    try:
-        if replace:
-            shas = sorted(replace)
-            for table in ("ssi_files", "ssi_submissions", "ssi_cover",
-                          *(f"ssi_{t}" for t in raw.SSI_TABLES)):
-                con.execute(f"delete from raw.{table} where list_contains(?, sha256)", [shas])
-        raw.append(con, "raw.ssi_files", files)
-        raw.append(con, "raw.ssi_submissions", submissions)
-        raw.append(con, "raw.ssi_cover", cover)
-        for table, frame in table_frames(loaded).items():
-            raw.append(con, f"raw.ssi_{table}", frame)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
+    raw.write_batch(
+        con, [("raw.ssi_files", files), ("raw.ssi_submissions", submissions),
+              ("raw.ssi_cover", cover),
+              *((f"raw.ssi_{table}", frame) for table, frame in table_frames(loaded).items())],
+        replace=[f"raw.ssi_{t}" for t in ("files", "submissions", "cover", *raw.SSI_TABLES)],
+        key="sha256", keys=replace)
 
 
 def _problem_json(problem: Problem) -> dict:

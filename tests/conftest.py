@@ -196,3 +196,14 @@ def clone(source: Path, target: Path) -> Path:
 
     shutil.copytree(source, target, symlinks=True, dirs_exist_ok=True)
     return target
+
+
+def query(warehouse: Path, sql: str) -> list[tuple]:
+    """Rows of `sql` on a warehouse, read-only, as analysts open it."""
+    import duckdb
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import clone, intervention, worked_example, write_export
+from conftest import clone, intervention, query, worked_example, write_export
 from typer.testing import CliRunner
 
 from warehouse import pipeline
@@ -30,14 +30,6 @@ def marts(warehouse: Path) -> dict[str, list[tuple]]:
     try:
         return {m: sorted(con.execute(f"select * from marts.{m}").fetchall(), key=repr)
                 for m in MARTS}
-    finally:
-        con.close()
-
-
-def query(warehouse: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
     finally:
         con.close()
 

@@ -8,22 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
-from conftest import intervention, worked_example
+from conftest import intervention, query, worked_example
 
 from warehouse.paths import SAMPLE_RMT_DIR
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 FIXTURE = Path(__file__).parent / "fixtures" / "annual_report_2017_country_steps.csv"
-
-
-def query(warehouse: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.fixture(scope="module")

@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import duckdb
 import httpx
 import pytest
+from conftest import query
 
 from warehouse.paths import REPO_ROOT
 
@@ -211,14 +211,6 @@ def backfill_run(stack, tmp_path_factory):
     print(f"backfill flow run {run.name}: {run.state and run.state.type.value} "
           f"after {time.monotonic() - started:.1f} s")
     return run, warehouse, parameters
-
-
-def query(warehouse: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_prefect_deploy_creates_both_deployments_of_prefect_yaml(stack):
