@@ -14,8 +14,10 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 from python_calamine import CalamineWorkbook
 
+from ingest.reference import PHASE1_FOCUS
 from ingest.samples import generate
 from ingest.samples.workbook import DEFAULT_SHEET_ORDER, TABLE_SHEETS, write_ssi_workbook
 from ingest.ssi_labels import (
@@ -135,6 +137,24 @@ def test_committed_sample_is_what_the_generator_writes(generated):
     changed = [name for name in fresh
                if read_workbook(SAMPLE_DIR / name) != read_workbook(generated / name)]
     assert not changed, f"stale sample files, re-run the generator: {changed}"
+
+
+def test_country_profiles_are_data_checked_against_the_code_lists(tmp_path):
+    """ssi_countries.yaml (beside the generator, not in the landing folder) names each
+    phase-1 focus country once; an unknown function is refused, naming country and scheme."""
+    assert generate.PROFILES.parent != SAMPLE_DIR
+    countries = generate.load_countries()
+    assert countries == generate.COUNTRIES
+    assert sorted(c.iso3 for c in countries) == sorted(PHASE1_FOCUS)
+
+    data = yaml.safe_load(generate.PROFILES.read_text(encoding="utf-8"))
+    senegal = next(c for c in data["countries"] if c["iso3"] == "SEN")
+    ipres = next(s for s in senegal["schemes"] if s["scheme_id"] == "IPRES")
+    ipres["pays"].append({"function": "PENSIONS", "since": 2020})
+    broken = tmp_path / "ssi_countries.yaml"
+    broken.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"SEN scheme IPRES: unknown function 'PENSIONS'"):
+        generate.load_countries(broken)
 
 
 def test_sample_has_every_country_year_and_the_special_deliveries():

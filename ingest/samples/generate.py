@@ -10,8 +10,10 @@ duplicate copy (see ssi/README.md).
 
 The numbers are SYNTHETIC: orders of magnitude are realistic (population, GDP in
 national currency, coverage levels by income group) so indicators and dashboards
-look plausible, but no figure is an official statistic. A fixed seed per country
-(and per messy file) makes every run write the same bytes.
+look plausible, but no figure is an official statistic. The country profiles
+(magnitudes and scheme inventories) are data, in ssi_countries.yaml beside this file;
+this module builds the workbooks from them. A fixed seed per country (and per messy
+file) makes every run write the same bytes.
 """
 
 from __future__ import annotations
@@ -20,19 +22,26 @@ import argparse
 import copy
 import datetime as dt
 import random
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from itertools import zip_longest
 from pathlib import Path
+from types import UnionType
+from typing import get_args, get_origin, get_type_hints
 
 import openpyxl
+import yaml
 
 from ingest.samples.workbook import TABLE_SHEETS, _save_deterministic, write_ssi_workbook
 from ingest.ssi_labels import BENEFIT_FORMS, COLUMNS, FUNCTIONS, SCHEME_TYPES, SHEETS, label
 
 SEED = 20161
 YEARS = (2019, 2022)
-POP_GROWTH = 0.015  # per year, applied to the hard-coded 2019 population
+POP_GROWTH = 0.015  # per year, applied to the 2019 population of the profile
 DEFAULT_OUT = Path(__file__).resolve().parent / "ssi"
+# The country profiles the sample is built from (magnitudes and scheme inventories).
+PROFILES = Path(__file__).resolve().parent / "ssi_countries.yaml"
+# PyYAML's safe loader, on libyaml's parser where built (same types, six times faster).
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # Labels language per country (LANGUAGE, English elsewhere). Switch off to write every
 # workbook in English.
@@ -83,7 +92,7 @@ class Scheme:
 class Country:
     """Approximate 2019 magnitudes of one country (shares are of total population
     unless said otherwise): rounded orders of magnitude in line with UN population
-    estimates and national accounts, not official figures."""
+    estimates and national accounts, not official figures. Read from PROFILES."""
 
     iso3: str
     name: str
@@ -107,395 +116,89 @@ class Country:
     women_pop: float | None = None  # women's share of the population (None: drawn)
 
 
-def S(scheme_id, name, type_, institution, legal_basis, start_year, *pays, contrib=0.0, old=0.0):
-    """Short constructor for the scheme tables below."""
-    return Scheme(scheme_id, name, type_, institution, legal_basis, start_year, tuple(pays),
-                  contrib, old)
+def load_countries(path: str | Path = PROFILES) -> tuple[Country, ...]:
+    """The country profiles of `path` as Country records, checked on the way in: an
+    unknown function, benefit form or scheme type (not in the code lists of
+    ingest.ssi_labels), an unknown or missing field, or a number read as text is an
+    error naming the country and scheme."""
+    path = Path(path)
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
+    sets = data.get("benefit_sets") or {}
+    countries = tuple(_country(record, sets, path.name) for record in data["countries"])
+    _unique([c.iso3 for c in countries], f"{path.name}: country")
+    return countries
 
 
-def P(function, form=PER, since=0, reach=None):
-    """Short constructor for the benefits a scheme pays."""
-    return Pay(function, form, since, reach)
+def _country(record: dict, sets: dict[str, list], source: str) -> Country:
+    where = f"{source}: {record.get('iso3', '?')}"
+    if "schemes" in record:
+        schemes = tuple(_scheme(s, sets, where) for s in record["schemes"])
+        _unique([s.scheme_id for s in schemes], f"{where}: scheme")
+        record = {**record, "schemes": schemes}
+    return _record(Country, record, where)
 
 
-PENSION_SET = (P("OLD"), P("DIS"), P("SURV"))
+def _scheme(record: dict, sets: dict[str, list], where: str) -> Scheme:
+    """A scheme; in its `pays`, the name of a benefit set stands for the set's benefits."""
+    where = f"{where} scheme {record.get('scheme_id', '?')}"
+    _code(record.get("type"), SCHEME_TYPES, "scheme type", where)
+    if "pays" in record:
+        record = {**record, "pays": tuple(
+            _pay(benefit, where) for item in record["pays"]
+            for benefit in (sets.get(item, [item]) if isinstance(item, str) else [item]))}
+    return _record(Scheme, record, where)
 
-COUNTRIES: tuple[Country, ...] = (
-    Country(
-        "CPV", "Cabo Verde", "CVE", 550_000, 195.0e9, 1.05, 0.30, 0.28, 0.07, 0.020, 0.44,
-        0.10, 0.40, 0.85, 0.03, "Ministério da Família, Inclusão e Desenvolvimento Social",
-        (
-            S("INPS", "Regime de proteção social obrigatória", "SI",
-              "Instituto Nacional de Previdência Social", "Lei de Bases da Proteção Social",
-              1982, *PENSION_SET, P("MATERN"), P("SICK"), P("UNE", since=2016), P("CHILD"),
-              contrib=0.85, old=0.30),
-            S("FP", "Regime de pensões da função pública", "SI", "Direção-Geral do Tesouro",
-              "Estatuto da Aposentação", 1989, *PENSION_SET, contrib=0.15, old=0.15),
-            S("PSM", "Pensão social mínima", "SA", "Centro Nacional de Pensões Sociais",
-              "Lei de Bases da Proteção Social", 2006, P("OLD"), P("DIS", reach=0.20),
-              old=0.55),
-            S("RSI", "Rendimento Social de Inclusão", "SA",
-              "Ministério da Família, Inclusão e Desenvolvimento Social",
-              "Decreto-Lei do Rendimento Social de Inclusão", 2020, P("SA")),
-        ),
-    ),
-    Country(
-        "KHM", "Cambodia", "KHR", 16_490_000, 110.0e12, 1.18, 0.22, 0.31, 0.07, 0.023, 0.48,
-        0.03, 0.18, 0.05, 0.04, "Ministry of Labour and Vocational Training",
-        (
-            S("NSSF", "National Social Security Fund (private sector)", "SI",
-              "National Social Security Fund", "Law on Social Security Schemes", 2008,
-              P("INJ"), P("MATERN"), P("HEALTH", KIND), P("OLD", since=2022),
-              contrib=0.85, old=0.05),
-            S("NSSFC", "National Social Security Fund for Civil Servants", "SI",
-              "National Social Security Fund for Civil Servants",
-              "Sub-decree on the NSSF for Civil Servants", 2008, *PENSION_SET,
-              P("SURV", LUMP), contrib=0.12, old=0.70),
-            S("NFV", "National Fund for Veterans", "SI", "National Fund for Veterans",
-              "Sub-decree on the National Fund for Veterans", 2010, *PENSION_SET,
-              contrib=0.03, old=0.30),
-            S("CTPWC", "Cash Transfer Programme for Pregnant Women and Children under Two",
-              "SA", "Ministry of Social Affairs, Veterans and Youth Rehabilitation",
-              "Sub-decree on the cash transfer programme", 2019,
-              P("MATERN", LUMP, reach=0.12), P("CHILD", reach=0.03)),
-        ),
-    ),
-    Country(
-        "CMR", "Cameroon", "XAF", 25_880_000, 23.8e12, 1.18, 0.15, 0.42, 0.045, 0.035, 0.46,
-        0.04, 0.12, 0.12, 0.01, "Ministère du Travail et de la Sécurité Sociale",
-        (
-            S("CNPS", "Caisse Nationale de Prévoyance Sociale", "SI",
-              "Caisse Nationale de Prévoyance Sociale", "Code de sécurité sociale", 1967,
-              *PENSION_SET, P("INJ"), P("CHILD"), P("MATERN"), contrib=0.75, old=0.55),
-            S("PFP", "Régime des pensions de la fonction publique", "SI",
-              "Ministère des Finances", "Statut général de la fonction publique", 1974,
-              *PENSION_SET, contrib=0.25, old=0.45),
-            S("PFS", "Projet Filets Sociaux", "SA", "Unité de gestion du Projet Filets Sociaux",
-              "Accord de financement", 2013, P("SA")),
-        ),
-    ),
-    Country(
-        "SLV", "El Salvador", "USD", 6_450_000, 27.0e9, 1.18, 0.24, 0.27, 0.10, 0.020, 0.41,
-        0.06, 0.28, 0.20, 0.02, "Ministerio de Trabajo y Previsión Social",
-        (
-            S("SAP", "Sistema de Ahorro para Pensiones", "SI",
-              "Administradoras de Fondos de Pensiones", "Ley del Sistema de Ahorro para Pensiones",
-              1998, *PENSION_SET, P("OLD", LUMP), contrib=0.65, old=0.45),
-            S("ISSS", "Seguro Social - salud y riesgos profesionales", "SI",
-              "Instituto Salvadoreño del Seguro Social", "Ley del Seguro Social", 1954,
-              P("MATERN"), P("SICK"), P("INJ"), P("HEALTH", KIND), contrib=0.30),
-            S("INPEP", "Régimen de pensiones de los empleados públicos", "SI",
-              "Instituto Nacional de Pensiones de los Empleados Públicos", "Ley del INPEP",
-              1975, P("OLD"), P("SURV"), contrib=0.05, old=0.25),
-            S("PBU", "Pensión Básica Universal", "UNI",
-              "Fondo de Inversión Social para el Desarrollo Local",
-              "Ley de Desarrollo y Protección Social", 2009, P("OLD"), old=0.30),
-            S("CSOL", "Comunidades Solidarias", "SA",
-              "Fondo de Inversión Social para el Desarrollo Local",
-              "Ley de Desarrollo y Protección Social", 2009, P("SA"), P("CHILD", reach=0.04)),
-        ),
-    ),
-    Country(
-        "HND", "Honduras", "HNL", 9_750_000, 615.0e9, 1.30, 0.27, 0.31, 0.07, 0.022, 0.37,
-        0.06, 0.18, 0.10, 0.05, "Secretaría de Trabajo y Seguridad Social",
-        (
-            S("IHSS", "Régimen del Seguro Social", "SI", "Instituto Hondureño de Seguridad Social",
-              "Ley del Seguro Social", 1959, *PENSION_SET, P("MATERN"), P("SICK"), P("INJ"),
-              P("HEALTH", KIND), contrib=0.80, old=0.50),
-            S("INJUPEMP", "Régimen de jubilaciones de los empleados públicos", "SI",
-              "Instituto Nacional de Jubilaciones y Pensiones de los Empleados y Funcionarios "
-              "del Poder Ejecutivo", "Ley del INJUPEMP", 1971, *PENSION_SET,
-              contrib=0.20, old=0.50),
-            S("BVM", "Bono Vida Mejor", "SA", "Secretaría de Desarrollo e Inclusión Social",
-              "Decreto Ejecutivo", 2014, P("SA"), P("CHILD", reach=0.06)),
-        ),
-    ),
-    Country(
-        "IND", "India", "INR", 1_366_400_000, 200.7e12, 1.36, 0.28, 0.26, 0.09, 0.020, 0.20,
-        0.06, 0.10, 0.24, 0.03, "Ministry of Labour and Employment",
-        (
-            S("EPS", "Employees' Pension Scheme", "SI", "Employees' Provident Fund Organisation",
-              "Employees' Provident Funds and Miscellaneous Provisions Act", 1995,
-              *PENSION_SET, contrib=0.55, old=0.25),
-            S("ESI", "Employees' State Insurance Scheme", "SI",
-              "Employees' State Insurance Corporation", "Employees' State Insurance Act", 1952,
-              P("SICK"), P("MATERN"), P("INJ"), P("DIS"), P("HEALTH", KIND), contrib=0.35),
-            S("CGP", "Central Government Employees' Pension", "SI",
-              "Department of Pension and Pensioners' Welfare", "Central Civil Services "
-              "(Pension) Rules", 1972, P("OLD"), P("SURV"), P("DIS"), contrib=0.10, old=0.25),
-            S("IGNOAPS", "Indira Gandhi National Old Age Pension Scheme", "SA",
-              "Ministry of Rural Development", "National Social Assistance Programme", 2007,
-              P("OLD"), old=0.50),
-            S("PMMVY", "Pradhan Mantri Matru Vandana Yojana", "UNI",
-              "Ministry of Women and Child Development", "National Food Security Act", 2017,
-              P("MATERN", LUMP, reach=0.25)),
-        ),
-        women_pop=0.482,
-    ),
-    Country(
-        "IDN", "Indonesia", "IDR", 270_600_000, 15_833e12, 1.24, 0.16, 0.26, 0.09, 0.020, 0.39,
-        0.05, 0.22, 0.14, 0.04, "Coordinating Ministry for Human Development and Culture",
-        (
-            S("BPJSTK", "Jaminan Pensiun dan Jaminan Kecelakaan Kerja", "SI",
-              "BPJS Ketenagakerjaan", "Law on the National Social Security System", 2015,
-              *PENSION_SET, P("INJ"), P("UNE", since=2022), contrib=0.75, old=0.15),
-            S("TASPEN", "Program Pensiun Pegawai Negeri Sipil", "SI", "PT TASPEN (Persero)",
-              "Law on civil servant pensions", 1963, *PENSION_SET, contrib=0.25, old=0.85),
-            S("JKNPBI", "Jaminan Kesehatan Nasional - Penerima Bantuan Iuran", "SA",
-              "BPJS Kesehatan", "Law on the National Social Security System", 2014,
-              P("HEALTH", KIND, reach=0.35)),
-            S("PKH", "Program Keluarga Harapan", "SA", "Kementerian Sosial",
-              "Ministerial regulation on PKH", 2007, P("SA"), P("CHILD", reach=0.08)),
-        ),
-    ),
-    Country(
-        "KGZ", "Kyrgyzstan", "KGS", 6_420_000, 619.0e9, 1.45, 0.30, 0.33, 0.09, 0.026, 0.40,
-        0.06, 0.45, 0.95, 0.05, "Ministry of Labour, Social Security and Migration",
-        (
-            S("SF", "State social insurance - pensions", "SI", "Social Fund of the Kyrgyz Republic",
-              "Law on State Social Insurance", 1997, *PENSION_SET, P("MATERN"), P("INJ"),
-              contrib=0.95, old=0.95),
-            S("MIL", "Pensions of military and law-enforcement personnel", "SI",
-              "Ministry of Defence", "Law on pensions of military personnel", 1993,
-              P("OLD"), P("DIS"), P("SURV"), contrib=0.05, old=0.05),
-            S("AYALIK", "Monthly social benefit (ayalik)", "UNI",
-              "Ministry of Labour, Social Security and Migration", "Law on State Benefits",
-              2010, P("DIS", reach=0.15)),
-            S("UBK", "Uy-bulogo komok - allowance for low-income families", "SA",
-              "Ministry of Labour, Social Security and Migration", "Law on State Benefits",
-              2018, P("CHILD", reach=0.12), P("SA")),
-            S("SUYUNCHU", "Suyunchu birth grant", "UNI",
-              "Ministry of Labour, Social Security and Migration", "Law on State Benefits",
-              2018, P("MATERN", LUMP, reach=0.80)),
-        ),
-    ),
-    Country(
-        "LAO", "Lao People's Democratic Republic", "LAK", 7_170_000, 162.0e12, 1.33, 0.17,
-        0.32, 0.065, 0.023, 0.48, 0.04, 0.10, 0.06, 0.01, "Ministry of Labour and Social Welfare",
-        (
-            S("LSSO-E", "Social security scheme for enterprise employees", "SI",
-              "Lao Social Security Organisation", "Law on Social Security", 2001,
-              *PENSION_SET, P("MATERN"), P("SICK"), P("INJ"), P("HEALTH", KIND),
-              contrib=0.55, old=0.25),
-            S("LSSO-S", "Social security scheme for civil servants and armed forces", "SI",
-              "Lao Social Security Organisation", "Law on Social Security", 1995,
-              *PENSION_SET, contrib=0.45, old=0.75),
-            S("MECG", "Mother and Early Childhood Grant", "UNI",
-              "Ministry of Labour and Social Welfare", "Decree on social welfare", 2019,
-              P("MATERN", LUMP, reach=0.05), P("CHILD", reach=0.01)),
-        ),
-        expenditure=False,
-    ),
-    Country(
-        "MWI", "Malawi", "MWK", 18_630_000, 8.6e12, 1.50, 0.22, 0.43, 0.04, 0.035, 0.48,
-        0.06, 0.05, 0.03, 0.07, "Ministry of Labour",
-        (
-            S("MOP", "Mandatory occupational pension scheme", "SI",
-              "Registrar of Financial Institutions", "Pension Act", 2011, *PENSION_SET,
-              contrib=0.55, old=0.15),
-            S("PSPS", "Public Service Pension Scheme", "SI", "Public Service Pension Trust Fund",
-              "Pension Act", 1955, *PENSION_SET, contrib=0.40, old=0.85),
-            S("WCF", "Workers' Compensation Fund", "SI", "Ministry of Labour",
-              "Workers' Compensation Act", 2000, P("INJ"), contrib=0.05),
-            S("SCTP", "Social Cash Transfer Programme (Mtukula Pakhomo)", "SA",
-              "Ministry of Gender, Community Development and Social Welfare",
-              "National Social Support Policy", 2006, P("SA")),
-        ),
-    ),
-    Country(
-        "MOZ", "Mozambique", "MZN", 30_370_000, 950.0e9, 1.18, 0.30, 0.44, 0.045, 0.038, 0.50,
-        0.04, 0.06, 0.20, 0.02, "Ministério do Trabalho e Segurança Social",
-        (
-            S("INSS", "Sistema de Segurança Social Obrigatória", "SI",
-              "Instituto Nacional de Segurança Social", "Lei da Protecção Social", 1989,
-              *PENSION_SET, P("MATERN"), P("SICK"), contrib=0.75, old=0.25),
-            S("INPS", "Regime de Previdência dos Funcionários e Agentes do Estado", "SI",
-              "Instituto Nacional de Previdência Social",
-              "Estatuto Geral dos Funcionários e Agentes do Estado", 1987, *PENSION_SET,
-              contrib=0.25, old=0.20),
-            S("PSSB", "Programa Subsídio Social Básico", "SA", "Instituto Nacional de Acção Social",
-              "Regulamento do Subsistema de Segurança Social Básica", 1990, P("OLD"),
-              P("DIS", reach=0.10), old=0.55),
-            S("CG02", "Subsídio para Crianças 0-2 anos", "UNI",
-              "Instituto Nacional de Acção Social",
-              "Regulamento do Subsistema de Segurança Social Básica", 2018,
-              P("CHILD", reach=0.01)),
-        ),
-    ),
-    Country(
-        "MMR", "Myanmar", "MMK", 54_050_000, 104.0e12, 1.35, 0.20, 0.26, 0.095, 0.020, 0.42,
-        0.03, 0.08, 0.12, 0.01, "Ministry of Labour",
-        (
-            S("SSB", "Social Security Scheme", "SI", "Social Security Board", "Social Security Law",
-              1956, P("SICK"), P("MATERN"), P("INJ"), P("HEALTH", KIND), contrib=0.70),
-            S("CSP", "Civil service pension", "SI",
-              "Pension Department, Ministry of Planning and Finance", "Pension Rules", 1954,
-              *PENSION_SET, contrib=0.30, old=0.60),
-            S("SPEN", "Social pension", "UNI", "Department of Social Welfare",
-              "National Social Protection Strategic Plan", 2017, P("OLD"), old=0.40),
-            S("MCCT", "Maternal and Child Cash Transfer", "UNI", "Department of Social Welfare",
-              "National Social Protection Strategic Plan", 2017, P("MATERN", reach=0.10),
-              P("CHILD", reach=0.02)),
-        ),
-        expenditure=False,
-    ),
-    Country(
-        "NER", "Niger", "XOF", 23_310_000, 7.5e12, 1.22, 0.22, 0.45, 0.04, 0.040, 0.40,
-        0.03, 0.04, 0.06, 0.015, "Ministère de l'Emploi, du Travail et de la Protection Sociale",
-        (
-            S("CNSS", "Caisse Nationale de Sécurité Sociale - régime général", "SI",
-              "Caisse Nationale de Sécurité Sociale", "Code de sécurité sociale", 1965,
-              *PENSION_SET, P("INJ"), P("CHILD"), P("MATERN"), contrib=0.60, old=0.50),
-            S("CARENI", "Caisse Autonome des Retraites du Niger", "SI",
-              "Caisse Autonome des Retraites du Niger", "Statut général de la fonction publique",
-              2012, *PENSION_SET, contrib=0.40, old=0.50),
-            S("PFSA", "Projet Filets Sociaux adaptatifs", "SA", "Cellule Filets Sociaux",
-              "Accord de financement", 2011, P("SA")),
-        ),
-    ),
-    Country(
-        "PSE", "Occupied Palestinian Territory", "ILS", 4_690_000, 61.0e9, 1.05, 0.28, 0.38,
-        0.05, 0.029, 0.17, 0.10, 0.20, 0.08, 0.025, "Ministry of Social Development",
-        (
-            S("PPA-C", "Public sector pension (civil)", "SI", "Palestinian Pension Agency",
-              "Public Pension Law", 2006, *PENSION_SET, contrib=0.70, old=0.60),
-            S("PPA-S", "Security forces pension", "SI", "Palestinian Pension Agency",
-              "Insurance and Pensions Law for the Security Forces", 2005, *PENSION_SET,
-              P("INJ"), contrib=0.30, old=0.40),
-            S("NCTP", "National Cash Transfer Programme", "SA", "Ministry of Social Development",
-              "Cabinet decision", 2010, P("SA")),
-        ),
-        expenditure=False,
-        emp_rate=0.40,
-    ),
-    Country(
-        "PAK", "Pakistan", "PKR", 216_570_000, 38.6e12, 1.72, 0.22, 0.35, 0.065, 0.028, 0.21,
-        0.05, 0.10, 0.05, 0.02, "Ministry of Overseas Pakistanis and Human Resource Development",
-        (
-            S("EOBI", "Employees' Old-Age Benefits Institution", "SI",
-              "Employees' Old-Age Benefits Institution", "Employees' Old-Age Benefits Act",
-              1976, *PENSION_SET, P("OLD", LUMP), contrib=0.45, old=0.35),
-            S("PESSI", "Provincial employees' social security", "SI",
-              "Provincial Employees' Social Security Institutions",
-              "Provincial Employees' Social Security Ordinance", 1967, P("SICK"), P("MATERN"),
-              P("INJ"), P("HEALTH", KIND), contrib=0.25),
-            S("GOVP", "Federal and provincial government pensions", "SI",
-              "Accountant General Pakistan Revenues", "Civil Servants Act", 1973, P("OLD"),
-              P("SURV"), contrib=0.30, old=0.65),
-            S("BISP", "Benazir Income Support Programme", "SA",
-              "Benazir Income Support Programme", "Benazir Income Support Programme Act", 2008,
-              P("SA")),
-        ),
-        women_pop=0.493,
-    ),
-    Country(
-        "PRY", "Paraguay", "PYG", 7_040_000, 238.0e12, 1.21, 0.20, 0.29, 0.065, 0.021, 0.41,
-        0.07, 0.22, 0.45, 0.03, "Ministerio de Trabajo, Empleo y Seguridad Social",
-        (
-            S("IPS", "Instituto de Previsión Social - régimen general", "SI",
-              "Instituto de Previsión Social", "Ley del Instituto de Previsión Social", 1943,
-              *PENSION_SET, P("MATERN"), P("SICK"), P("INJ"), P("HEALTH", KIND),
-              contrib=0.80, old=0.25),
-            S("CF", "Caja Fiscal - jubilaciones del sector público", "SI", "Ministerio de Hacienda",
-              "Ley de la Caja Fiscal", 2003, *PENSION_SET, contrib=0.20, old=0.15),
-            S("PAAM", "Pensión alimentaria para adultos mayores en situación de pobreza", "SA",
-              "Ministerio de Hacienda", "Ley de pensión alimentaria para adultos mayores", 2010,
-              P("OLD"), old=0.60),
-            S("TEKO", "Tekoporã", "SA", "Ministerio de Desarrollo Social",
-              "Decreto del Poder Ejecutivo", 2005, P("SA"), P("CHILD", reach=0.10)),
-        ),
-    ),
-    Country(
-        "SEN", "Senegal", "XOF", 16_300_000, 14.1e12, 1.24, 0.23, 0.42, 0.05, 0.033, 0.38,
-        0.07, 0.12, 0.22, 0.018,
-        "Ministère du Travail, du Dialogue social et des Relations avec les Institutions",
-        (
-            S("CSS",
-              "Caisse de Sécurité Sociale - prestations familiales et risques professionnels", "SI",
-              "Caisse de Sécurité Sociale", "Code de la sécurité sociale", 1956,
-              P("CHILD"), P("MATERN"), P("INJ"), contrib=0.40),
-            S("IPRES", "Institution de Prévoyance Retraite du Sénégal", "SI",
-              "Institution de Prévoyance Retraite du Sénégal", "Loi portant régime de retraite",
-              1958, *PENSION_SET, contrib=0.40, old=0.60),
-            S("FNR", "Fonds National de Retraite", "SI", "Ministère des Finances et du Budget",
-              "Code des pensions civiles et militaires", 1961, *PENSION_SET,
-              contrib=0.20, old=0.40),
-            S("PNBSF", "Programme National de Bourses de Sécurité Familiale", "SA",
-              "Délégation générale à la protection sociale et à la solidarité nationale",
-              "Décret portant création du programme", 2013, P("SA")),
-        ),
-    ),
-    Country(
-        "TLS", "Timor-Leste", "USD", 1_290_000, 2.0e9, 1.05, 0.55, 0.37, 0.065, 0.029, 0.38,
-        0.05, 0.13, 0.92, 0.04, "Ministério da Solidariedade Social e Inclusão",
-        (
-            S("RCSS", "Regime Contributivo de Segurança Social", "SI",
-              "Instituto Nacional de Segurança Social",
-              "Lei do Regime Contributivo de Segurança Social", 2017, *PENSION_SET,
-              P("MATERN"), contrib=0.75, old=0.04),
-            S("RTSS", "Regime Transitório de Segurança Social dos funcionários do Estado", "SI",
-              "Instituto Nacional de Segurança Social", "Lei do Regime Transitório", 2012,
-              *PENSION_SET, contrib=0.25, old=0.06),
-            S("SAII", "Subsídio de Apoio a Idosos e Inválidos", "UNI",
-              "Ministério da Solidariedade Social e Inclusão", "Decreto-Lei do SAII", 2008,
-              P("OLD"), P("DIS", reach=0.30), old=0.90),
-            S("BDM", "Bolsa da Mãe", "SA", "Ministério da Solidariedade Social e Inclusão",
-              "Decreto-Lei da Bolsa da Mãe", 2012, P("CHILD", reach=0.10), P("SA")),
-        ),
-    ),
-    Country(
-        "TGO", "Togo", "XOF", 8_080_000, 4.2e12, 1.20, 0.22, 0.41, 0.045, 0.033, 0.49,
-        0.04, 0.06, 0.10, 0.01,
-        "Ministère de la Fonction Publique, du Travail et du Dialogue Social",
-        (
-            S("CNSS", "Caisse Nationale de Sécurité Sociale", "SI",
-              "Caisse Nationale de Sécurité Sociale", "Code de sécurité sociale", 1973,
-              *PENSION_SET, P("INJ"), P("CHILD"), P("MATERN"), contrib=0.65, old=0.50),
-            S("CRT", "Caisse de Retraites du Togo", "SI", "Caisse de Retraites du Togo",
-              "Code des pensions civiles et militaires", 1963, *PENSION_SET,
-              contrib=0.35, old=0.50),
-            S("FSB", "Filets sociaux et services de base - transferts monétaires", "SA",
-              "Agence Nationale d'Appui au Développement à la Base", "Accord de financement",
-              2017, P("SA")),
-        ),
-    ),
-    Country(
-        "VNM", "Viet Nam", "VND", 96_460_000, 7_707e12, 1.24, 0.20, 0.25, 0.10, 0.020, 0.47,
-        0.03, 0.28, 0.38, 0.02, "Ministry of Labour, Invalids and Social Affairs",
-        (
-            S("VSS-C", "Compulsory social insurance", "SI", "Viet Nam Social Security",
-              "Law on Social Insurance", 1995, *PENSION_SET, P("MATERN"), P("SICK"), P("INJ"),
-              contrib=0.85, old=0.55),
-            S("VSS-V", "Voluntary social insurance", "SI", "Viet Nam Social Security",
-              "Law on Social Insurance", 2008, P("OLD"), P("SURV"), contrib=0.05, old=0.02),
-            S("UI", "Unemployment insurance", "SI", "Viet Nam Social Security", "Law on Employment",
-              2009, P("UNE"), contrib=0.10),
-            S("SP80", "Social pension for persons aged 80 and over", "UNI",
-              "Ministry of Labour, Invalids and Social Affairs",
-              "Decree on social assistance policies", 2004, P("OLD"), P("DIS", reach=0.30),
-              old=0.43),
-            S("SAPH", "Monthly social assistance for poor households", "SA",
-              "Ministry of Labour, Invalids and Social Affairs",
-              "Decree on social assistance policies", 2004, P("SA")),
-        ),
-    ),
-    Country(
-        "ZMB", "Zambia", "ZMW", 17_860_000, 306.0e9, 1.50, 0.27, 0.43, 0.05, 0.036, 0.45,
-        0.10, 0.12, 0.06, 0.035, "Ministry of Labour and Social Security",
-        (
-            S("NAPSA", "National Pension Scheme", "SI", "National Pension Scheme Authority",
-              "National Pension Scheme Act", 2000, *PENSION_SET, contrib=0.60, old=0.30),
-            S("PSPF", "Public Service Pensions Fund", "SI", "Public Service Pensions Fund",
-              "Public Service Pensions Act", 1996, *PENSION_SET, contrib=0.30, old=0.70),
-            S("WCF", "Workers' Compensation Fund", "SI",
-              "Workers' Compensation Fund Control Board", "Workers' Compensation Act", 1999,
-              P("INJ"), contrib=0.10),
-            S("SCT", "Social Cash Transfer Scheme", "SA",
-              "Ministry of Community Development and Social Services",
-              "Social Cash Transfer guidelines", 2003, P("SA")),
-        ),
-    ),
-)
+
+def _pay(item: str | dict, where: str) -> Pay:
+    """A benefit: a function code alone, or a mapping of the Pay fields."""
+    record = {"function": item} if isinstance(item, str) else item
+    if not isinstance(record, dict):
+        raise ValueError(f"{where}: a benefit is a function code or a mapping, not {item!r}")
+    _code(record.get("function"), FUNCTIONS, "function", where)
+    _code(record.get("form", PER), BENEFIT_FORMS, "benefit form", where)
+    return _record(Pay, record, where)
+
+
+def _code(value: object, codes: tuple[str, ...], what: str, where: str) -> None:
+    if value not in codes:
+        raise ValueError(f"{where}: unknown {what} {value!r} (not one of {', '.join(codes)})")
+
+
+def _unique(keys: list[str], what: str) -> None:
+    repeated = sorted({k for k in keys if keys.count(k) > 1})
+    if repeated:
+        raise ValueError(f"{what} listed more than once: {', '.join(repeated)}")
+
+
+def _record(cls: type, record: dict, where: str):
+    """`cls(**record)`, refusing unknown and missing fields and values of the wrong type
+    (such as a float PyYAML read as text: 195e9, where 195.0e+9 is a number)."""
+    hints = get_type_hints(cls)
+    unknown = sorted(set(record) - set(hints))
+    missing = [f.name for f in fields(cls) if f.name not in record and f.default is MISSING]
+    problems = [f"{what} field(s) {', '.join(names)}"
+                for what, names in (("unknown", unknown), ("missing", missing)) if names]
+    if problems:
+        raise ValueError(f"{where}: {'; '.join(problems)}")
+    for name, value in record.items():
+        allowed = _types(hints[name])
+        if type(value) not in allowed:
+            hint = " (a float needs a dot and a signed exponent: 195.0e+9)" if (
+                isinstance(value, str) and float in allowed) else ""
+            raise ValueError(f"{where}: {name} is {value!r}, not of type "
+                             f"{' | '.join(t.__name__ for t in allowed)}{hint}")
+    return cls(**record)
+
+
+def _types(hint) -> tuple[type, ...]:
+    """The types a field annotated `hint` takes (an int where a float is wanted too)."""
+    if isinstance(hint, UnionType):
+        return tuple(t for arg in get_args(hint) for t in _types(arg))
+    origin = get_origin(hint) or hint
+    return (origin, int) if origin is float else (origin,)
+
+
+COUNTRIES: tuple[Country, ...] = load_countries()
 
 # Women's share of recipients, per function (drawn once per row in this range).
 WOMEN_SHARE = {
