@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pycountry
 import pytest
+from benchmarks.synthetic_rmt import synthetic_pages  # tests/benchmarks/
 
 from ingest.samples import generate_rmt
 
@@ -498,7 +499,7 @@ def test_every_kind_of_record_is_there():
 
 def test_synthetic_pages_for_benchmarks():
     started = time.perf_counter()
-    bodies = generate_rmt.synthetic_pages(6000)
+    bodies = synthetic_pages(6000)
     elapsed = time.perf_counter() - started
     assert all(isinstance(b, bytes) for b in bodies)
     parsed = [json.loads(b) for b in bodies]
@@ -510,5 +511,35 @@ def test_synthetic_pages_for_benchmarks():
     for d in docs:
         check_intervention(d)
     assert elapsed < 20, f"synthetic_pages(6000) took {elapsed:.1f} s"
-    assert generate_rmt.synthetic_pages(40, seed=3, page_size=7) == \
-        generate_rmt.synthetic_pages(40, seed=3, page_size=7)
+    assert synthetic_pages(40, seed=3, page_size=7) == synthetic_pages(40, seed=3, page_size=7)
+
+
+# ----------------------------------------------------------------------------- records file
+
+
+def test_every_record_of_the_records_file_names_its_source():
+    for record in generate_rmt.load_records()["records"]:
+        for part in [record, *record.get("later_versions", ())]:
+            source = part.get("source")
+            assert isinstance(source, str) and source.strip(), (record["title"], part)
+
+
+def _one_record(**later: object) -> list[dict]:
+    record = {"title": "A record", "country_iso3": "KHM", "start_date": "2016-01-01",
+              "updated_at": "2020-01-01T00:00:00Z", "source": "Invented for the test.",
+              "institutional_changes": [{"step": 1, "title": "Policy adopted"}],
+              "outcomes": [{"type": "adequacy", "branch": "SA", "expected_persons": 10,
+                            "expected_date": "2020-12-31", "impact_history": []}]}
+    record["later_versions"] = [{"updated_at": "2022-01-01T00:00:00Z", **later}]
+    return [record]
+
+
+@pytest.mark.parametrize("edit", [
+    {"achieve": {"Law adopted": "2021-06-30"}},
+    {"add_snapshots": [{"type": "adequacy", "branch": "OLD",
+                        "impact_history": [["2021-06-30", 5]]}]},
+], ids=["achieve", "add_snapshots"])
+def test_an_edit_that_matches_nothing_names_the_record(edit):
+    generate_rmt.file_records(_one_record(), generate_rmt.Ids())  # without the edit: fine
+    with pytest.raises(ValueError, match=r"record 1 \('A record'\): RMT-000001, later .*found 0"):
+        generate_rmt.file_records(_one_record(**edit), generate_rmt.Ids())

@@ -27,9 +27,9 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pycountry
+from synthetic_rmt import synthetic_pages  # beside this script, first on sys.path
 
 from ingest.samples import generate
-from ingest.samples.generate_rmt import synthetic_pages
 from ingest.samples.workbook import write_ssi_workbook
 
 SPF = str(Path(sys.executable).with_name("spf"))
