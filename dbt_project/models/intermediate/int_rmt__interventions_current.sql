@@ -6,6 +6,17 @@ with latest as (
     qualify row_number() over (partition by intervention_id order by updated_at desc) = 1
 )
 
-select * exclude (deleted)
+select
+    intervention_id,
+    updated_at,
+    title,
+    country_iso3,
+    level,
+    flagship,
+    thematic_areas,
+    start_date,
+    end_date,
+    fetch_id,
+    page_sha256
 from latest
 where not deleted

@@ -11,16 +11,24 @@ select
 from {{ ref('stg_ssi__beneficiaries') }} as b
 inner join {{ ref('int_ssi__submissions_current') }} using (submission_id)
 inner join {{ ref('stg_ssi__schemes') }} as s using (submission_id, scheme_id)
-cross join lateral (
-    select * from (values
-        ('SEX_T', b.total),
-        -- Maternity recipients are women: with no split and no men, all of them are women.
-        ('SEX_F', case
-            when b.function = 'MATERN' and b.women is null and coalesce(b.men, 0) = 0
-                then b.total
-            else b.women
-        end),
-        ('SEX_M', b.men)
-    ) as v (sex, persons)
-) as u
+cross join
+    lateral (
+        select
+            v.sex,
+            v.persons
+        from (
+            values
+            ('SEX_T', b.total),
+            -- Maternity recipients are women: with no split and no men, all of them are women.
+            (
+                'SEX_F',
+                case
+                    when b.function = 'MATERN' and b.women is null and coalesce(b.men, 0) = 0
+                        then b.total
+                    else b.women
+                end
+            ),
+            ('SEX_M', b.men)
+        ) as v (sex, persons)
+    ) as u
 where b.is_cash_recipient

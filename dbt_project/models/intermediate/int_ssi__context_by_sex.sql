@@ -7,7 +7,11 @@ select
 from {{ ref('stg_ssi__context') }} as c
 inner join {{ ref('int_ssi__submissions_current') }} using (submission_id)
 cross join lateral (
-    select * from (values
+    select
+        v.sex,
+        v.persons
+    from (
+        values
         ('SEX_T', c.total),
         -- Women giving birth are women: a blank split means the total.
         ('SEX_F', case when c.item = 'BIRTHS' then coalesce(c.women, c.total) else c.women end),

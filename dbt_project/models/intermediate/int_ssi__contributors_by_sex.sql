@@ -11,6 +11,8 @@ from {{ ref('stg_ssi__contributors') }} as c
 inner join {{ ref('int_ssi__submissions_current') }} using (submission_id)
 inner join {{ ref('stg_ssi__schemes') }} as s using (submission_id, scheme_id)
 cross join lateral (
-    select * from (values ('SEX_T', c.total), ('SEX_F', c.women), ('SEX_M', c.men))
-        as v (sex, persons)
+    select
+        v.sex,
+        v.persons
+    from (values ('SEX_T', c.total), ('SEX_F', c.women), ('SEX_M', c.men)) as v (sex, persons)
 ) as u

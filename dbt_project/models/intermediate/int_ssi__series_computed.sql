@@ -34,10 +34,23 @@ figures as (
 )
 
 -- Maternity is a series of women: its SEX_T is its SEX_F.
-select * from figures where series != 'SOC_CONTIG_MAT'
+select * from figures
+where series != 'SOC_CONTIG_MAT'
 union all
-select submission_id, series, sex, numerator, denominator
-from figures where series = 'SOC_CONTIG_MAT' and sex = 'SEX_F'
+select
+    submission_id,
+    series,
+    sex,
+    numerator,
+    denominator
+from figures
+where series = 'SOC_CONTIG_MAT' and sex = 'SEX_F'
 union all
-select submission_id, series, 'SEX_T' as sex, numerator, denominator
-from figures where series = 'SOC_CONTIG_MAT' and sex = 'SEX_F'
+select
+    submission_id,
+    series,
+    'SEX_T' as sex,
+    numerator,
+    denominator
+from figures
+where series = 'SOC_CONTIG_MAT' and sex = 'SEX_F'

@@ -13,77 +13,143 @@ contributors as (
 
 -- Active contributors: the blank-function rows of contributory (SI) schemes.
 active_contributors as (
-    select * from contributors where function is null and scheme_type = 'SI'
+    select * from contributors
+    where function is null and scheme_type = 'SI'
 ),
 
 context as (
     select * from {{ ref('int_ssi__context_by_sex') }}
 ),
 
+-- Contingency series: the function whose recipients they count and the population they
+-- count them over, from the seed (blank for the series with rules of their own below). A
+-- blank cell is null in the seed table, an empty string where a unit test reads the file.
 series_by_function as (
-    select * from (values
-        ('SOC_CONTIG_CHILD', 'CHILD', 'POP_0_14'),
-        ('SOC_CONTIG_MAT', 'MATERN', 'BIRTHS'),
-        ('SOC_CONTIG_DISAB', 'DIS', 'DIS_SEVERE'),
-        ('SOC_CONTIG_UNE', 'UNE', 'UNEMPLOYED'),
-        ('SOC_CONTIG_PENSION', 'OLD', 'POP_PENSIONABLE')
-    ) as t (series, function, denominator_item)
+    select
+        series,
+        numerator_function as function,
+        denominator_item
+    from {{ ref('sdg131_series') }}
+    where coalesce(numerator_function, '') != ''
 ),
 
 terms as (
     -- Contingency series: cash recipients of one function over one population.
-    select cash.submission_id, m.series, cash.sex, 'numerator' as part, cash.persons
+    select
+        cash.submission_id,
+        m.series,
+        cash.sex,
+        'numerator' as part,
+        cash.persons
     from cash inner join series_by_function as m using (function)
 
     union all
-    select context.submission_id, m.series, context.sex, 'denominator', context.persons
+    select
+        context.submission_id,
+        m.series,
+        context.sex,
+        'denominator' as part,
+        context.persons
     from context inner join series_by_function as m on context.item = m.denominator_item
 
     -- Employment injury: workers protected (contributors of INJ rows) over the employed.
     union all
-    select submission_id, 'SOC_CONTIG_INJ', sex, 'numerator', persons
-    from contributors where function = 'INJ'
+    select
+        submission_id,
+        'SOC_CONTIG_INJ' as series,
+        sex,
+        'numerator' as part,
+        persons
+    from contributors
+    where function = 'INJ'
 
     union all
-    select submission_id, 'SOC_CONTIG_INJ', sex, 'denominator', persons
-    from context where item = 'EMPLOYED'
+    select
+        submission_id,
+        'SOC_CONTIG_INJ' as series,
+        sex,
+        'denominator' as part,
+        persons
+    from context
+    where item = 'EMPLOYED'
 
     -- Vulnerable persons: non-contributory cash recipients over the population that neither
     -- contributes nor receives a contributory benefit (other than maternity and sickness).
     union all
-    select submission_id, 'SOC_CONTIG_VULN', sex, 'numerator', persons
-    from cash where scheme_type in ('UNI', 'SA')
+    select
+        submission_id,
+        'SOC_CONTIG_VULN' as series,
+        sex,
+        'numerator' as part,
+        persons
+    from cash
+    where scheme_type in ('UNI', 'SA')
 
     union all
-    select submission_id, 'SOC_CONTIG_VULN', sex, 'denominator', persons
-    from context where item = 'POP_TOTAL'
+    select
+        submission_id,
+        'SOC_CONTIG_VULN' as series,
+        sex,
+        'denominator' as part,
+        persons
+    from context
+    where item = 'POP_TOTAL'
 
     union all
-    select submission_id, 'SOC_CONTIG_VULN', sex, 'denominator_less', persons
+    select
+        submission_id,
+        'SOC_CONTIG_VULN' as series,
+        sex,
+        'denominator_less' as part,
+        persons
     from active_contributors
 
     union all
-    select submission_id, 'SOC_CONTIG_VULN', sex, 'denominator_less', persons
-    from cash where scheme_type = 'SI' and function not in ('MATERN', 'SICK')
+    select
+        submission_id,
+        'SOC_CONTIG_VULN' as series,
+        sex,
+        'denominator_less' as part,
+        persons
+    from cash
+    where scheme_type = 'SI' and function not in ('MATERN', 'SICK')
 
     -- Total: active contributors plus recipients of the functions whose recipients are not
     -- normally also contributors; MATERN and SICK are left out to avoid double counting.
     union all
-    select submission_id, 'SOC_CONTIG_TOTAL', sex, 'numerator', persons
+    select
+        submission_id,
+        'SOC_CONTIG_TOTAL' as series,
+        sex,
+        'numerator' as part,
+        persons
     from active_contributors
 
     union all
-    select submission_id, 'SOC_CONTIG_TOTAL', sex, 'numerator', persons
-    from cash where function in ('CHILD', 'DIS', 'OLD', 'SURV', 'UNE', 'SA', 'INJ')
+    select
+        submission_id,
+        'SOC_CONTIG_TOTAL' as series,
+        sex,
+        'numerator' as part,
+        persons
+    from cash
+    where function in ('CHILD', 'DIS', 'OLD', 'SURV', 'UNE', 'SA', 'INJ')
 
     union all
-    select submission_id, 'SOC_CONTIG_TOTAL', sex, 'denominator', persons
-    from context where item = 'POP_TOTAL'
+    select
+        submission_id,
+        'SOC_CONTIG_TOTAL' as series,
+        sex,
+        'denominator' as part,
+        persons
+    from context
+    where item = 'POP_TOTAL'
 )
 
 select terms.*
 from terms
 inner join {{ ref('int_ssi__submissions_current') }} as s using (submission_id)
 -- Without a contributors sheet, the total and vulnerable series cannot be computed.
-where list_contains(s.sheets, 'contributors')
+where
+    list_contains(s.sheets, 'contributors')
     or terms.series not in ('SOC_CONTIG_TOTAL', 'SOC_CONTIG_VULN')

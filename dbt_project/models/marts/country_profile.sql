@@ -2,12 +2,27 @@
 -- both sexes) with its year, the steps achieved in each phase, people impacted per
 -- category as of the reporting date, and funding mobilized. One row per country that is
 -- a focus country or has any figure.
-{% set series = ['SOC_CONTIG_TOTAL', 'SOC_CONTIG_CHILD', 'SOC_CONTIG_MAT', 'SOC_CONTIG_DISAB',
-                 'SOC_CONTIG_UNE', 'SOC_CONTIG_PENSION', 'SOC_CONTIG_VULN', 'SOC_CONTIG_INJ'] %}
-{% set categories = ['legal_coverage', 'effective_coverage', 'comprehensive_adequate',
-                     'better_access'] %}
+{#- Each series (<series>_pct, <series>_year) and impact category (<category>_persons) is
+    a column, in the order of its seed; the lists are read from the seeds at compile time
+    (rowid: the order the seed's rows were loaded in, that of the file). -#}
+{%- set series_seed = ref('sdg131_series') -%}
+{%- set categories_seed = ref('impact_categories') -%}
+{%- set series = [] -%}
+{%- set categories = [] -%}
+{%- if execute -%}
+    {%- set series = run_query(
+        'select series from ' ~ series_seed ~ ' order by rowid'
+    ).columns[0].values() -%}
+    {%- set categories = run_query(
+        'select impact_category from ' ~ categories_seed ~ ' order by rowid'
+    ).columns[0].values() -%}
+{%- endif %}
 with latest_coverage as (
-    select country_iso3, series, year, coverage_pct
+    select
+        country_iso3,
+        series,
+        year,
+        coverage_pct
     from {{ ref('coverage_sdg131') }}
     where sex = 'SEX_T' and coverage_pct is not null
     qualify row_number() over (partition by country_iso3, series order by year desc) = 1
@@ -15,11 +30,11 @@ with latest_coverage as (
 
 coverage as (
     select
-        country_iso3,
         {% for s in series %}
-        max(coverage_pct) filter (where series = '{{ s }}') as {{ s | lower }}_pct,
-        max(year) filter (where series = '{{ s }}') as {{ s | lower }}_year{{ ',' if not loop.last }}
+            max(coverage_pct) filter (where series = '{{ s }}') as {{ s | lower }}_pct,
+            max(year) filter (where series = '{{ s }}') as {{ s | lower }}_year,
         {% endfor %}
+        country_iso3
     from latest_coverage
     group by all
 ),
@@ -36,17 +51,19 @@ steps as (
 
 people as (
     select
-        country_iso3,
         {% for c in categories %}
-        sum(persons) filter (where impact_category = '{{ c }}') as {{ c }}_persons{{ ',' if not loop.last }}
+            sum(persons) filter (where impact_category = '{{ c }}') as {{ c }}_persons,
         {% endfor %}
+        country_iso3
     from {{ ref('results_people_impacted') }}
     where country_iso3 is not null
     group by all
 ),
 
 funding as (
-    select i.country_iso3, sum(f.amount_usd) as funding_usd
+    select
+        i.country_iso3,
+        sum(f.amount_usd) as funding_usd
     from {{ ref('int_rmt__funding_current') }} as f
     inner join {{ ref('int_rmt__interventions_current') }} as i using (intervention_id)
     where i.country_iso3 is not null
@@ -54,7 +71,8 @@ funding as (
 ),
 
 countries as (
-    select country_iso3 from {{ ref('dim_country') }} where phase1_focus or phase2_focus
+    select country_iso3 from {{ ref('dim_country') }}
+    where phase1_focus or phase2_focus
     union
     select country_iso3 from coverage
     union
@@ -66,19 +84,19 @@ countries as (
 )
 
 select
-    d.country_iso3,
+    countries.country_iso3,
     d.country_name,
     d.ilo_region,
     d.phase1_focus,
     d.phase2_focus,
     {% for s in series %}
-    coverage.{{ s | lower }}_pct,
-    coverage.{{ s | lower }}_year,
+        coverage.{{ s | lower }}_pct,
+        coverage.{{ s | lower }}_year,
     {% endfor %}
     coalesce(steps.phase1_steps_achieved, []) as phase1_steps_achieved,
     coalesce(steps.phase2_steps_achieved, []) as phase2_steps_achieved,
     {% for c in categories %}
-    people.{{ c }}_persons,
+        people.{{ c }}_persons,
     {% endfor %}
     funding.funding_usd
 from countries

@@ -2,29 +2,48 @@
 -- over their denominators (denominator-weighted), with how many countries reported and what
 -- share of the region's population they hold. Countries that did not report are not imputed.
 with reported as (
-    select c.*, d.ilo_region
+    select
+        c.*,
+        d.ilo_region
     from {{ ref('coverage_sdg131') }} as c
     inner join {{ ref('dim_country') }} as d using (country_iso3)
     where c.coverage_pct is not null
 ),
 
 scoped as (
-    select ilo_region as region, * exclude (ilo_region) from reported
+    select
+        ilo_region as region,
+        * exclude (ilo_region)
+    from reported
     union all
-    select 'World' as region, * exclude (ilo_region) from reported
+    select
+        'World' as region,
+        * exclude (ilo_region)
+    from reported
 ),
 
 population as (
-    select d.ilo_region as region, p.country_iso3, p.year, p.population
+    select
+        d.ilo_region as region,
+        p.country_iso3,
+        p.year,
+        p.population
     from {{ ref('reference_population') }} as p
     inner join {{ ref('dim_country') }} as d using (country_iso3)
     union all
-    select 'World' as region, country_iso3, year, population
+    select
+        'World' as region,
+        country_iso3,
+        year,
+        population
     from {{ ref('reference_population') }}
 ),
 
 region_population as (
-    select region, year, sum(population) as population
+    select
+        region,
+        year,
+        sum(population) as population
     from population
     group by all
 )

@@ -1,3 +1,5 @@
 -- Social protection branches, shared by SSI functions and project reports.
-select branch, branch_name
+select
+    branch,
+    branch_name
 from {{ ref('branches') }}

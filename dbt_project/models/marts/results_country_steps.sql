@@ -1,21 +1,35 @@
 -- One row per focus country, phase, step and year of the phase: did the country achieve
 -- a change of that step that year? This is the country-by-step table of the annual reports.
-with frame as (
+with steps as (
+    select unnest([1, 2, 3]) as step
+),
+
+-- Every calendar year of each phase window.
+phase_years as (
+    select
+        phase,
+        unnest(range(year(start_date), year(end_date) + 1)) as year
+    from {{ ref('programme_phases') }}
+),
+
+frame as (
     select
         f.country_iso3,
         f.phase,
         s.step,
         y.year
     from {{ ref('focus_countries') }} as f
-    inner join {{ ref('programme_phases') }} as p using (phase)
-    cross join (select unnest([1, 2, 3]) as step) as s
-    cross join lateral (
-        select unnest(range(year(p.start_date), year(p.end_date) + 1)) as year
-    ) as y
+    inner join phase_years as y using (phase)
+    cross join steps as s
 ),
 
 achieved as (
-    select country_iso3, phase, step, year, count(*) as changes
+    select
+        country_iso3,
+        phase,
+        step,
+        year,
+        count(*) as changes
     from {{ ref('results_institutional_changes') }}
     where phase is not null
     group by all

@@ -9,7 +9,7 @@ with latest_in_phase as (
         s.outcome_id,
         s.persons
     from {{ ref('int_rmt__impact_snapshots_current') }} as s
-    inner join {{ ref('int_rmt__outcomes_current') }} as o using (intervention_id, outcome_id)
+    inner join {{ ref('int_rmt__outcomes_current') }} using (intervention_id, outcome_id)
     inner join {{ ref('outcome_types') }} as t using (outcome_type)
     inner join {{ ref('programme_phases') }} as p
         on s.as_of between p.start_date and p.end_date

@@ -20,6 +20,7 @@ from {{ ref('int_rmt__institutional_changes_current') }} as c
 inner join {{ ref('int_rmt__interventions_current') }} as i using (intervention_id)
 left join {{ ref('programme_phases') }} as p
     on c.achieved_on between p.start_date and p.end_date
-where c.status = 'achieved'
+where
+    c.status = 'achieved'
     and c.achieved_on is not null
     and c.achieved_on <= {{ reporting_date() }}

@@ -1,7 +1,9 @@
 -- Progress of each phase against its step targets. A focus country counts once per step
 -- and phase, however many changes it had, and only for changes achieved inside the window.
 with focus as (
-    select phase, count(*) as focus_countries
+    select
+        phase,
+        count(*) as focus_countries
     from {{ ref('focus_countries') }}
     group by all
 ),

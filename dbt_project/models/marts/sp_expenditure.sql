@@ -17,7 +17,11 @@ with spending as (
 
 by_function as (
     select
-        country_iso3, year, submission_id, revision, currency,
+        country_iso3,
+        year,
+        submission_id,
+        revision,
+        currency,
         case when grouping(function) = 1 then 'ALL' else function end as function,
         sum(benefits_cash) as benefits_cash_lcu,
         sum(benefits_kind) as benefits_kind_lcu,
@@ -37,7 +41,9 @@ by_function as (
 ),
 
 gdp as (
-    select submission_id, total as gdp_lcu
+    select
+        submission_id,
+        total as gdp_lcu
     from {{ ref('stg_ssi__context') }}
     where item = 'GDP'
 )
@@ -49,13 +55,16 @@ select
     -- Sum of the components the country reported; null when it reported none of them.
     case
         when f.empty_rows < f.scheme_rows
-            then coalesce(f.benefits_cash_lcu, 0) + coalesce(f.benefits_kind_lcu, 0)
-            + coalesce(f.admin_lcu, 0)
+            then
+                coalesce(f.benefits_cash_lcu, 0) + coalesce(f.benefits_kind_lcu, 0)
+                + coalesce(f.admin_lcu, 0)
     end as expenditure_lcu,
     case
         when f.empty_rows < f.scheme_rows and g.gdp_lcu > 0
-            then 100.0 * (coalesce(f.benefits_cash_lcu, 0) + coalesce(f.benefits_kind_lcu, 0)
-                + coalesce(f.admin_lcu, 0)) / g.gdp_lcu
+            then 100.0 * (
+                coalesce(f.benefits_cash_lcu, 0) + coalesce(f.benefits_kind_lcu, 0)
+                + coalesce(f.admin_lcu, 0)
+            ) / g.gdp_lcu
     end as pct_gdp,
     f.benefits_cash_lcu,
     f.benefits_kind_lcu,

@@ -1,4 +1,12 @@
 -- Every fetch of project reports (an API call or an export folder) and what became of it.
+with fetch_pages as (
+    select
+        fetch_id,
+        list(original_name order by original_name) as page_files
+    from {{ source('rmt', 'rmt_pages') }}
+    group by all
+)
+
 select
     f.fetch_id,
     f.route,
@@ -16,8 +24,4 @@ select
     f.processed_at,
     p.page_files
 from {{ ref('stg_rmt__fetches') }} as f
-left join (
-    select fetch_id, list(original_name order by original_name) as page_files
-    from {{ source('rmt', 'rmt_pages') }}
-    group by all
-) as p using (fetch_id)
+left join fetch_pages as p using (fetch_id)

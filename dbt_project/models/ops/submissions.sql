@@ -4,7 +4,10 @@ with files as (
 ),
 
 latest as (
-    select country_iso3, reference_year, max(revision) as latest_revision
+    select
+        country_iso3,
+        reference_year,
+        max(revision) as latest_revision
     from files
     where status = 'loaded'
     group by all
