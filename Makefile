@@ -25,13 +25,15 @@ browser:
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; } || \
 	  echo "make: install Debian's chromium and chromium-driver (as root) for the browser test"
 
-## Lint, then the whole test suite (includes the real Prefect server test).
-test: setup browser
-	$(BIN)/ruff check .
+## Lint (Python, the layer contract, the dbt SQL), then the whole test suite (includes the
+## real Prefect server test).
+test: lint browser
 	$(BIN)/python -m pytest
 
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/sqlfluff lint dbt_project/models
 
 ## Re-resolve the pinned dependencies after editing pyproject.toml.
 lock: setup

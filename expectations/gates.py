@@ -13,6 +13,7 @@ frames (see ../shared/stack-notes.md).
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import warnings
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from warehouse.paths import EXPECTATIONS_DIR
+from ingest.paths import EXPECTATIONS_DIR
 
 SUITES_DIR = EXPECTATIONS_DIR / "suites"
 DOCS_STYLES = EXPECTATIONS_DIR / "data_docs.css"
@@ -217,6 +218,12 @@ class Gates:
         except Exception:  # a missing docs page must never fail a gate
             log.warning("no Data Docs page for %s", identifier, exc_info=True)
             return None
+
+
+@functools.lru_cache(maxsize=4)
+def gates_for(gx_root: Path, docs_dir: Path) -> Gates:
+    """One Great Expectations context per installation and process (it takes seconds)."""
+    return Gates(gx_root, docs_dir)
 
 
 def _plain(value):

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Literal
 
 from prefect import flow
 
-from flows.tasks import (
-    pipeline_run,
-    rebuild_and_publish,
-    reprocess_archived_project_reports,
-    reprocess_archived_ssi_submissions,
-)
+from flows.tasks import orchestration
 from warehouse import pipeline
 
 
@@ -30,15 +24,5 @@ def backfill(years_from: int | None = None, years_to: int | None = None,
     rebuilds (after a method change). Project reports are re-read fetch by fetch, whatever
     the years and countries.
     """
-    with pipeline_run(warehouse, "backfill") as (paths, run_id, summary):
-        scope = pipeline.backfill_scope(years_from, years_to, countries,
-                                        list(sources or ("ssi", "rmt")))
-        summary["scope"] = {**scope, "reread": reread}
-        if "ssi" in scope["sources"]:
-            summary["ssi"] = reprocess_archived_ssi_submissions(
-                paths, run_id, scope, reread, Path(landing) if landing else None)
-        if "rmt" in scope["sources"]:
-            summary["rmt"] = reprocess_archived_project_reports(
-                paths, run_id, reread, Path(rmt_dir) if rmt_dir else None, rmt_url)
-        rebuild_and_publish(paths, run_id, summary, force=True)
-    return summary
+    return pipeline.backfill(warehouse, years_from, years_to, countries, sources, reread,
+                             landing, rmt_dir, rmt_url, how=orchestration())

@@ -1,117 +1,89 @@
-"""The Prefect tasks both parent flows are made of, and the run frame they share.
+"""The Prefect side of a run: each step of `warehouse/pipeline.py` as a task, the API fetch
+with its retries, the RMT token from the environment or a Secret block, the artifact.
 
-Tasks are named for what they do; each calls one tested function of
-`warehouse/pipeline.py`. Only the task that talks to the network declares retries.
+Tasks are named for what they do, after the functions they run. Only the task that talks
+to the network declares retries.
 """
 
 from __future__ import annotations
-
-import contextlib
-from collections.abc import Iterator
-from pathlib import Path
 
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from warehouse import pipeline
-from warehouse.paths import Paths, resolve
+from ingest import rmt_api
+from ingest.paths import Paths
+from warehouse import loads, marts, pipeline, report
+from warehouse.summary import RunSummary
 
 
-@task(name="ingest_ssi_submissions", cache_policy=NO_CACHE)
-def ingest_ssi_submissions(paths: Paths, landing: Path, run_id: str) -> dict:
-    return pipeline.ingest_ssi_step(paths, landing, run_id)
+def read_secret_block(name: str) -> str | None:
+    """The text of Prefect Secret block `name`.
 
-
-@task(name="fetch_project_reports_from_api", cache_policy=NO_CACHE, retries=2,
-      retry_delay_seconds=[10, 60], retry_condition_fn=pipeline.is_transient)
-def fetch_project_reports_from_api(base_url: str, updated_since: str | None) -> list:
-    """The network part of a project-report load; HTTP errors are also retried inside."""
-    return pipeline.fetch_rmt_pages(base_url, updated_since)
-
-
-@task(name="ingest_project_reports", cache_policy=NO_CACHE)
-def ingest_project_reports(paths: Paths, run_id: str, rmt_dir: Path | None,
-                           rmt_url: str | None) -> dict:
-    return pipeline.ingest_rmt_step(paths, run_id, rmt_dir, rmt_url,
-                                    fetch_pages=fetch_project_reports_from_api)
-
-
-@task(name="reprocess_archived_ssi_submissions", cache_policy=NO_CACHE)
-def reprocess_archived_ssi_submissions(paths: Paths, run_id: str, scope: dict, reread: bool,
-                                       landing: Path | None) -> dict:
-    return pipeline.backfill_ssi_step(paths, run_id, scope, reread, landing)
-
-
-@task(name="reprocess_archived_project_reports", cache_policy=NO_CACHE)
-def reprocess_archived_project_reports(paths: Paths, run_id: str, reread: bool,
-                                       rmt_dir: Path | None, rmt_url: str | None) -> dict:
-    return pipeline.backfill_rmt_step(paths, run_id, reread, rmt_dir, rmt_url,
-                                      fetch_pages=fetch_project_reports_from_api)
-
-
-@task(name="build_marts", cache_policy=NO_CACHE)
-def build_marts(paths: Paths, run_id: str) -> dict:
-    return pipeline.build_step(paths, run_id)
-
-
-@task(name="validate_marts", cache_policy=NO_CACHE)
-def validate_marts(paths: Paths, run_id: str) -> dict:
-    return pipeline.gate_marts_step(paths, run_id)
-
-
-@task(name="publish_warehouse", cache_policy=NO_CACHE)
-def publish_warehouse(paths: Paths, run_id: str) -> dict:
-    return pipeline.publish_step(paths, run_id)
-
-
-@task(name="report_run", cache_policy=NO_CACHE)
-def report_run(paths: Paths, summary: dict) -> str:
-    """Summary page beside the Data Docs, and the same as a Prefect Markdown artifact."""
-    written = pipeline.report_step(paths, summary)
-    create_markdown_artifact(markdown=written["markdown"], key="spf-run-summary",
-                             description="What this run loaded, rejected, validated, published")
-    return written["page"]
-
-
-@contextlib.contextmanager
-def pipeline_run(warehouse: str | None, kind: str) -> Iterator[tuple[Paths, str, dict]]:
-    """One writer at a time, a summary that always gets reported, and a clear failure.
-
-    Yields the run's paths, id and summary; the body fills the summary in.
+    The raw secret, not `Secret.get()`, which would turn a token that parses as JSON (a
+    number, say) into something else.
     """
-    logger = get_run_logger()
-    paths = resolve(warehouse)
-    run_id = pipeline.new_run_id()
-    summary: dict = {"run_id": run_id, "kind": kind, "warehouse": str(paths.warehouse),
-                     "published": False}
-    try:
-        with pipeline.writer_lock(paths):
-            stale = pipeline.discard_stale_builds(paths)
-            if stale:
-                logger.warning("removed builds left by an interrupted run: %s", ", ".join(stale))
-            yield paths, run_id, summary
-            pipeline.fail_if_a_source_failed(summary)
-    except Exception as error:
-        summary["error"] = str(error)
-        raise
-    finally:
-        summary["report"] = report_run(paths, summary)
+    from prefect.blocks.system import Secret  # only when the environment has no token
+
+    value = Secret.load(name, _sync=True).value.get_secret_value()
+    return value if isinstance(value, str) else None
 
 
-def rebuild_and_publish(paths: Paths, run_id: str, summary: dict, force: bool) -> None:
-    """Build, gate and publish the marts, unless nothing changed (and `force` is off)."""
-    pipeline.ensure_something_to_publish(paths, summary)
-    if not force and pipeline.is_current(paths):
-        get_run_logger().info("nothing new since the last publication; warehouse unchanged")
-        return
+def resolve_token() -> str:
+    """Bearer token from $SPF_RMT_TOKEN, else from the Prefect Secret block named by
+    $SPF_RMT_TOKEN_BLOCK (default "spf-rmt-token"); AuthFailed with instructions if neither."""
+    token = rmt_api.token_from_environment()
+    if token:
+        return token
+    name = rmt_api.block_name()
     try:
-        summary["build"] = build_marts(paths, run_id)
-        summary["marts_gate"] = validate_marts(paths, run_id)
-        summary.update(publish_warehouse(paths, run_id))
-        summary["published"] = True
-    except pipeline.GateBlocked as blocked:
-        summary["marts_gate"] = blocked.summary
-        raise
-    finally:
-        pipeline.discard_build(paths, run_id)
+        token = (read_secret_block(name) or "").strip()
+    except Exception as exc:
+        reason = " ".join(str(exc).split())[:rmt_api.EXCERPT_CHARS]
+        raise rmt_api.AuthFailed(
+            f"No RMT API token: {rmt_api.TOKEN_ENV} is not set and the Prefect Secret block "
+            f"{name!r} could not be read ({type(exc).__name__}: {reason}); "
+            f"{rmt_api.token_help()}") from exc
+    if not token:
+        raise rmt_api.AuthFailed(
+            f"No RMT API token: {rmt_api.TOKEN_ENV} is not set and the Prefect Secret block "
+            f"{name!r} holds no text; {rmt_api.token_help()}")
+    return token
+
+
+def is_transient(task, task_run, state) -> bool:
+    """Retry condition: retry a fetch unless the token or a body was at fault."""
+    return not isinstance(state.result(raise_on_failure=False),
+                          rmt_api.AuthFailed | rmt_api.BadPage)
+
+
+@task(name="fetch_rmt_pages", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[10, 60],
+      retry_condition_fn=is_transient)
+def fetch_rmt_pages(base_url: str, updated_since: str | None) -> list:
+    """The network part of a project-report load; HTTP errors are also retried inside."""
+    return rmt_api.fetch_pages(base_url, resolve_token(), updated_since)
+
+
+def report_run(paths: Paths, summary: RunSummary) -> str:
+    """The summary page beside the Data Docs, and the same as a Prefect Markdown artifact."""
+    page = pipeline.write_report(paths, summary)
+    create_markdown_artifact(markdown=report.markdown(summary), key="spf-run-summary",
+                             description="What this run loaded, rejected, validated, published")
+    return page
+
+
+TASKS = {step: task(step, name=step.__name__, cache_policy=NO_CACHE) for step in (
+    loads.ingest_ssi, loads.ingest_rmt, loads.reprocess_ssi, loads.reprocess_rmt,
+    marts.build_marts, marts.validate_marts, marts.publish_marts, report_run)}
+
+
+def run_task(step, *args, **kwargs):
+    """Run a step of the pipeline as its Prefect task."""
+    return TASKS[step](*args, **kwargs)
+
+
+def orchestration() -> pipeline.Orchestration:
+    """Steps as tasks, the fetch with its retries, the report with its artifact, the run's
+    logger; called inside a flow run."""
+    return pipeline.Orchestration(run=run_task, fetch_pages=fetch_rmt_pages, report=report_run,
+                                  log=get_run_logger())

@@ -23,51 +23,28 @@ DEFAULT_WAREHOUSE = REPO_ROOT / "data" / "spf.duckdb"
 
 @dataclass(frozen=True)
 class Paths:
-    """Where one installation keeps its published warehouse and its private state."""
+    """Where one installation keeps its published warehouse and its private state.
+
+    In the home: `archive`, landed files byte for byte under their sha256, never
+    modified; `state_db`, the pipeline's own DuckDB (raw layer, load history, high-water
+    marks); `docs`, the Great Expectations Data Docs statisticians open; `gx_root`, GX's
+    runtime project; `logs`; `dbt_target`, dbt's artefacts (manifest, partial parse);
+    `lock`, held by the one run allowed to write at a time. Beside the warehouse: `build`,
+    the next warehouse, built and gated there so that publishing is a rename (one name
+    for every run, so dbt's profile does not change and dbt can reuse its partial parse).
+    """
 
     warehouse: Path
     home: Path
 
-    @property
-    def build(self) -> Path:
-        """The next warehouse, built and gated beside the published one so that publishing
-        is a rename. The name is the same for every run (one writer at a time), so dbt's
-        profile does not change between runs and dbt can reuse its partial parse."""
-        return self.warehouse.with_name(f".{self.warehouse.stem}.build.duckdb")
-
-    @property
-    def archive(self) -> Path:
-        """Landed files, byte for byte, under their sha256; never modified."""
-        return self.home / "archive"
-
-    @property
-    def state_db(self) -> Path:
-        """The pipeline's own DuckDB: raw layer, load history, high-water marks."""
-        return self.home / "state" / "spf_state.duckdb"
-
-    @property
-    def docs(self) -> Path:
-        """Great Expectations Data Docs: the validation reports statisticians open."""
-        return self.home / "docs"
-
-    @property
-    def gx_root(self) -> Path:
-        """Great Expectations' runtime project (stores of validation results)."""
-        return self.home / "gx"
-
-    @property
-    def logs(self) -> Path:
-        return self.home / "logs"
-
-    @property
-    def dbt_target(self) -> Path:
-        """dbt's artefacts for this installation (manifest, partial parse)."""
-        return self.home / "dbt_target"
-
-    @property
-    def lock(self) -> Path:
-        """Held by the one pipeline run allowed to write at a time."""
-        return self.home / "spf.lock"
+    archive = property(lambda self: self.home / "archive")
+    state_db = property(lambda self: self.home / "state" / "spf_state.duckdb")
+    docs = property(lambda self: self.home / "docs")
+    gx_root = property(lambda self: self.home / "gx")
+    logs = property(lambda self: self.home / "logs")
+    dbt_target = property(lambda self: self.home / "dbt_target")
+    lock = property(lambda self: self.home / "spf.lock")
+    build = property(lambda self: self.warehouse.with_name(f".{self.warehouse.stem}.build.duckdb"))
 
 
 def resolve(warehouse: str | os.PathLike | None = None) -> Paths:

@@ -31,9 +31,9 @@ from pathlib import Path
 
 import pycountry
 
-REFERENCE_POPULATION_CSV = (
-    Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "reference_population.csv"
-)
+from ingest.paths import SEEDS_DIR
+
+REFERENCE_POPULATION_CSV = SEEDS_DIR / "reference_population.csv"
 COLUMNS = ["country_iso3", "year", "population"]
 YEARS = range(2010, 2027)
 

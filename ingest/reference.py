@@ -30,15 +30,13 @@ from pathlib import Path
 
 import pycountry
 
-SEEDS_DIR = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds"
+from ingest.codes import ILO_REGIONS
+from ingest.paths import SEEDS_DIR
+
 REGIONS_CSV = SEEDS_DIR / "country_regions.csv"
 FOCUS_CSV = SEEDS_DIR / "focus_countries.csv"
 
 COUNTRY_CODES = frozenset(c.alpha_3 for c in pycountry.countries)
-
-ILO_REGIONS = (
-    "Africa", "Americas", "Arab States", "Asia and the Pacific", "Europe and Central Asia",
-)
 
 PHASE1_FOCUS = tuple(sorted((
     "CPV", "KHM", "CMR", "SLV", "HND", "IND", "IDN", "KGZ", "LAO", "MWI", "MOZ",

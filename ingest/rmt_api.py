@@ -18,10 +18,11 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, ProtocolError, ReadTimeoutError
 from urllib3.util import Retry
 
+from ingest.rmt_contract import MAX_PAGE_SIZE
+
 log = logging.getLogger(__name__)
 
 ENDPOINT = "/api/v1/interventions"
-MAX_PAGE_SIZE = 500
 TOKEN_ENV = "SPF_RMT_TOKEN"
 BLOCK_ENV = "SPF_RMT_TOKEN_BLOCK"
 DEFAULT_BLOCK = "spf-rmt-token"
@@ -66,45 +67,20 @@ class BadPage(FetchFailed):
     """A 200 body that is not JSON or has no valid page envelope."""
 
 
-def _block_name() -> str:
+def block_name() -> str:
+    """The Prefect Secret block that holds the token when the environment does not."""
     return os.environ.get(BLOCK_ENV) or DEFAULT_BLOCK
 
 
-def _token_help() -> str:
+def token_help() -> str:
+    """Where a token may come from, for messages."""
     return (f"set {TOKEN_ENV}, or store the token in the Prefect Secret block "
-            f"{_block_name()!r} (block name from {BLOCK_ENV})")
+            f"{block_name()!r} (block name from {BLOCK_ENV})")
 
 
-def _read_secret_block(name: str) -> str | None:
-    """The text of Prefect Secret block `name` (imported late: Prefect is slow to import).
-
-    The raw secret, not `Secret.get()`, which would turn a token that parses as JSON (a number,
-    say) into something else.
-    """
-    from prefect.blocks.system import Secret
-
-    value = Secret.load(name, _sync=True).value.get_secret_value()
-    return value if isinstance(value, str) else None
-
-
-def resolve_token() -> str:
-    """Bearer token from $SPF_RMT_TOKEN, else from the Prefect Secret block named by
-    $SPF_RMT_TOKEN_BLOCK (default "spf-rmt-token"); AuthFailed with instructions if neither."""
-    token = os.environ.get(TOKEN_ENV, "").strip()
-    if token:
-        return token
-    name = _block_name()
-    try:
-        token = (_read_secret_block(name) or "").strip()
-    except Exception as exc:
-        reason = " ".join(str(exc).split())[:EXCERPT_CHARS]
-        raise AuthFailed(f"No RMT API token: {TOKEN_ENV} is not set and the Prefect Secret "
-                         f"block {name!r} could not be read ({type(exc).__name__}: {reason}); "
-                         f"{_token_help()}") from exc
-    if not token:
-        raise AuthFailed(f"No RMT API token: {TOKEN_ENV} is not set and the Prefect Secret "
-                         f"block {name!r} holds no text; {_token_help()}")
-    return token
+def token_from_environment() -> str | None:
+    """The bearer token of $SPF_RMT_TOKEN, if set (the flows also look in a Secret block)."""
+    return os.environ.get(TOKEN_ENV, "").strip() or None
 
 
 def _retry_policy(retries: int, backoff: float) -> Retry:
@@ -188,7 +164,7 @@ def fetch_pages(base_url: str, token: str, updated_since: str | None = None, *,
     """
     if not token or not token.isascii() or not token.isprintable() or " " in token:
         raise AuthFailed(f"RMT API token is empty or has spaces or control characters; "
-                         f"{_token_help()}")
+                         f"{token_help()}")
     if page_size < 1:
         raise ValueError(f"page_size must be at least 1, got {page_size}")
     endpoint = base_url.rstrip("/") + ENDPOINT
@@ -222,7 +198,7 @@ def fetch_pages(base_url: str, token: str, updated_since: str | None = None, *,
             history = retried.history if retried is not None else ()
             if status in (401, 403):
                 raise AuthFailed(f"RMT API refused the token (HTTP {status}): check {TOKEN_ENV} "
-                                 f"or the Prefect Secret block {_block_name()!r} ({where})", pages)
+                                 f"or the Prefect Secret block {block_name()!r} ({where})", pages)
             if status in RETRY_STATUSES:
                 raise FetchFailed(f"RMT API: {where} failed after {len(history)} retries "
                                   f"(HTTP {status})", pages)

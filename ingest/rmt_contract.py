@@ -22,14 +22,11 @@ from pydantic import (
     model_validator,
 )
 
+from ingest.codes import BRANCHES, OUTCOME_TYPES, OUTPUT_TYPES
+from ingest.problems import Problem
 from ingest.reference import COUNTRY_CODES
-from ingest.ssi_workbook import Problem
 
-BRANCHES = ("CHILD", "MATERN", "SICK", "HEALTH", "DIS", "OLD", "SURV", "UNE", "INJ", "SA", "LTC")
-OUTCOME_TYPES = ("legal_coverage", "effective_coverage", "adequacy", "comprehensiveness",
-                 "better_access")
-OUTPUT_TYPES = ("knowledge_product", "persons_trained", "ratification", "other")
-MAX_PAGE_SIZE = 500
+MAX_PAGE_SIZE = 500  # the contract's bound on `page_size`, which the API client asks for
 
 Branch = Literal[BRANCHES]  # type: ignore[valid-type]
 Count = Annotated[int, Field(ge=0)]
@@ -153,10 +150,10 @@ def parse_page(body: bytes, name: str) -> tuple[Page, list[dict]] | list[Problem
     try:
         document = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        return [Problem("not_json", f"the body is not valid JSON ({error})", sheet=name)]
+        return [Problem("not_json", f"the body is not valid JSON ({error})", page=name)]
     if not isinstance(document, dict) or not isinstance(document.get("items"), list):
         return [Problem("bad_envelope", "the body is not a page: an object with 'items', "
-                        "'page' and 'next_page' is expected", sheet=name)]
+                        "'page' and 'next_page' is expected", page=name)]
     try:
         return _PAGE.validate_json(body), document["items"]
     except ValidationError as error:
@@ -165,16 +162,16 @@ def parse_page(body: bytes, name: str) -> tuple[Page, list[dict]] | list[Problem
 
 def _problem(error: dict, document: dict, name: str) -> Problem:
     loc = list(error["loc"])
-    where = []
+    item = item_id = None
     if len(loc) >= 2 and loc[0] == "items" and isinstance(loc[1], int):
-        item = document["items"][loc[1]]
-        item_id = item.get("id") if isinstance(item, dict) else None
-        where.append(f"items[{loc[1]}]" + (f" ({item_id})" if item_id else ""))
+        item = loc[1]
+        found = document["items"][item]
+        item_id = found.get("id") if isinstance(found, dict) else None
         loc = loc[2:]
     path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
-    cell = " ".join(where + ([path] if path else []))
     value = error.get("input")
     shown = "" if isinstance(value, dict | list) else f"{value!r}: "
     message = error["msg"].removeprefix("Value error, ")
-    return Problem("contract_violation", f"{shown}{message}", sheet=name, cell=cell or None,
-                   value=None if isinstance(value, dict | list) else value)
+    return Problem("contract_violation", f"{shown}{message}",
+                   None if isinstance(value, dict | list) else value, page=name, item=item,
+                   item_id=item_id or None, path=path or None)

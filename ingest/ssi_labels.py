@@ -10,6 +10,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from ingest.codes import BENEFIT_FORMS, BRANCHES, SCHEME_TYPES
+
+__all__ = ["BENEFIT_FORMS", "SCHEME_TYPES"]  # re-exported: the workbook's code columns
+
 LANGUAGES = ("en", "fr", "es", "pt")
 
 SHEETS: dict[str, tuple[str, str, str, str]] = {
@@ -94,9 +98,8 @@ CONTEXT_ITEMS = (
     "UNEMPLOYED", "EMPLOYED", "GDP", "GOV_EXP",
 )
 MONEY_ITEMS = ("GDP", "GOV_EXP")
-SCHEME_TYPES = ("SI", "UNI", "SA", "OTH")
-FUNCTIONS = ("CHILD", "MATERN", "SICK", "HEALTH", "DIS", "OLD", "SURV", "UNE", "INJ", "SA", "LTC")
-BENEFIT_FORMS = ("CASH_PERIODIC", "CASH_LUMP", "KIND")
+# Functions are the branches of social protection, shared with project reports.
+FUNCTIONS = BRANCHES
 
 # Cells that mean "not reported"; compared after normalise_label. Missing is never zero.
 MISSING_MARKERS = frozenset(

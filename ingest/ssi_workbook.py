@@ -21,6 +21,8 @@ import pycountry
 from openpyxl.utils.cell import get_column_letter
 from python_calamine import CalamineWorkbook
 
+from ingest.problems import Problem, Rejected
+from ingest.reference import COUNTRY_CODES
 from ingest.ssi_labels import (
     BENEFIT_FORMS,
     COLUMNS,
@@ -75,39 +77,12 @@ GROUPED = {False: r"\d{{1,3}}({0}\d{{3}})*",
 SPACE_GROUPS = re.compile(r"[ \u00a0\u202f\u2009\u2007'\u2019]+")
 
 
-@dataclass(frozen=True)
-class Problem:
-    """Why a workbook cannot be accepted; `code` is for machines, `message` for people."""
-
-    code: str
-    message: str
-    sheet: str | None = None
-    cell: str | None = None
-    value: object = None
-
-    def __str__(self) -> str:
-        where = f"{self.sheet}!{self.cell}: " if self.cell else (
-            f"{self.sheet}: " if self.sheet else "")
-        return f"{where}{self.message}"
-
-
-class RejectedWorkbook(Exception):
-    """A workbook that breaks the contract; carries every problem found (up to a limit)."""
+class RejectedWorkbook(Rejected):
+    """A workbook that breaks the contract, with what could be read of its identity."""
 
     def __init__(self, problems: list[Problem], identity: dict | None = None):
-        self.problems = problems
+        super().__init__(problems)
         self.identity = identity or {}
-        super().__init__(self.message)
-
-    @property
-    def code(self) -> str:
-        return self.problems[0].code
-
-    @property
-    def message(self) -> str:
-        shown = "; ".join(str(p) for p in self.problems[:10])
-        more = len(self.problems) - 10
-        return shown + (f"; and {more} more" if more > 0 else "")
 
 
 @dataclass
@@ -126,6 +101,11 @@ class ParsedSubmission:
     @property
     def submission_id(self) -> str:
         return submission_id(self.country_iso3, self.reference_year, self.revision)
+
+    @property
+    def identity(self) -> dict[str, object]:
+        return {"country_iso3": self.country_iso3, "reference_year": self.reference_year,
+                "revision": self.revision}
 
 
 def submission_id(country_iso3: str, reference_year: int, revision: int) -> str:
@@ -219,7 +199,7 @@ class _Collector:
     def add(self, code: str, message: str, sheet: str | None = None,
             cell: str | None = None, value: object = None) -> None:
         if len(self.problems) < MAX_PROBLEMS:
-            self.problems.append(Problem(code, message, sheet, cell, value))
+            self.problems.append(Problem(code, message, value, sheet=sheet, cell=cell))
 
 
 def _language(votes: Counter[str]) -> str:
@@ -318,7 +298,7 @@ def _check_cover(cover: dict, sheet: str, problems: _Collector) -> dict:
     if iso3 is None:
         problems.add("missing_value", "the ISO3 country code is required", sheet,
                      where("country_iso3"))
-    elif pycountry.countries.get(alpha_3=iso3.upper()) is None or len(iso3) != 3:
+    elif iso3.upper() not in COUNTRY_CODES:
         problems.add("unknown_country", f"{show(iso3)} is not an ISO 3166-1 alpha-3 country "
                      "code", sheet, where("country_iso3"), iso3)
     else:
@@ -468,16 +448,24 @@ def _typed_number(code, col, value, sheet, cell, language, problems) -> float | 
     return number
 
 
+def _unique(rows: list[dict], column: str, code: str, what: str, sheet: str | None,
+            problems: _Collector) -> set[str]:
+    """The values of `column`, with a problem for each one that appears again."""
+    values: set[str] = set()
+    for row in rows:
+        value = row[column]
+        if value in values:
+            problems.add(code, f"{what} {show(value)} appears more than once", sheet,
+                         row["_cells"][column], value)
+        values.add(value)
+    return values
+
+
 def _check_tables(tables: dict[str, list[dict]], sheets: dict[str, str], cover: dict,
                   problems: _Collector) -> None:
     """Rules across rows and sheets: unique schemes and items, known references, currency."""
-    scheme_ids: set[str] = set()
-    for row in tables.get("schemes", []):
-        sid = row["scheme_id"]
-        if sid in scheme_ids:
-            problems.add("duplicate_scheme", f"scheme code {show(sid)} appears more than once",
-                         sheets["schemes"], row["_cells"]["scheme_id"], sid)
-        scheme_ids.add(sid)
+    scheme_ids = _unique(tables.get("schemes", []), "scheme_id", "duplicate_scheme",
+                         "scheme code", sheets.get("schemes"), problems)
     for code in ("contributors", "beneficiaries", "expenditure") if "schemes" in tables else ():
         for row in tables.get(code, []):
             sid = row["scheme_id"]
@@ -485,13 +473,10 @@ def _check_tables(tables: dict[str, list[dict]], sheets: dict[str, str], cover: 
                 problems.add("unknown_scheme", f"scheme code {show(sid)} is not in the "
                              f"'{sheets['schemes']}' sheet", sheets[code],
                              row["_cells"]["scheme_id"], sid)
-    items: set[str] = set()
+    _unique(tables.get("context", []), "item", "duplicate_item", "item", sheets["context"],
+            problems)
     for row in tables.get("context", []):
         item = row["item"]
-        if item in items:
-            problems.add("duplicate_item", f"item {show(item)} appears more than once",
-                         sheets["context"], row["_cells"]["item"], item)
-        items.add(item)
         if row["total"] is not None and item not in MONEY_ITEMS and not row[
                 "total"].is_integer():
             problems.add("not_whole_number", f"{row['total']} is not a whole number of "

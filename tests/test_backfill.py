@@ -15,7 +15,7 @@ import pytest
 from conftest import clone, intervention, query, worked_example, write_export
 from typer.testing import CliRunner
 
-from warehouse import pipeline
+from warehouse.runs import RunFailed
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 MARTS = ("coverage_sdg131", "coverage_sdg131_regional", "sp_expenditure", "dim_country",
@@ -98,16 +98,16 @@ def test_a_backfill_applies_a_fixed_gate_to_archived_files(tmp_path, write_workb
         "meta": {"why": "A deliberately wrong bound, fixed below."}})
     (strict / "ssi__context.json").write_text(json.dumps(suite))
     monkeypatch.setattr(gates, "SUITES_DIR", strict)
-    pipeline.gates_for.cache_clear()
+    gates.gates_for.cache_clear()
 
     write_workbook("KHM.xlsx", **worked_example())
     write_workbook("TLS.xlsx", **worked_example(iso3="TLS", year=2022))
     warehouse = tmp_path / "wh" / "spf.duckdb"
-    with pytest.raises(pipeline.RunFailed, match="nothing to publish"):
+    with pytest.raises(RunFailed, match="nothing to publish"):
         nightly(landing=str(tmp_path / "landing"), warehouse=str(warehouse))
 
     monkeypatch.setattr(gates, "SUITES_DIR", gates.EXPECTATIONS_DIR / "suites")
-    pipeline.gates_for.cache_clear()
+    gates.gates_for.cache_clear()
     summary = backfill(years_from=2019, years_to=2019, sources=["ssi"],
                        warehouse=str(warehouse))
     assert summary["ssi"]["counts"] == {"loaded": 1}

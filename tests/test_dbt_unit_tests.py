@@ -9,8 +9,8 @@ from pathlib import Path
 import yaml
 
 from ingest import raw
+from ingest.paths import DBT_PROJECT_DIR
 from warehouse import build
-from warehouse.paths import DBT_PROJECT_DIR
 
 
 def defined_unit_tests() -> set[str]:

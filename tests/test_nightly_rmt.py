@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import intervention, query, worked_example
 
-from warehouse.paths import SAMPLE_RMT_DIR
+from ingest.paths import SAMPLE_RMT_DIR
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 FIXTURE = Path(__file__).parent / "fixtures" / "annual_report_2017_country_steps.csv"
@@ -141,7 +141,7 @@ def test_every_published_mart_column_is_documented(sample):
     """Analysts read column meanings in dbt docs: no mart column goes without one."""
     import yaml
 
-    from warehouse.paths import DBT_PROJECT_DIR
+    from ingest.paths import DBT_PROJECT_DIR
 
     documented = {}
     for path in (DBT_PROJECT_DIR / "models" / "marts").glob("_*.yml"):

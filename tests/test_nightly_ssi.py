@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from conftest import worked_example
 
-from warehouse.paths import SAMPLE_SSI_DIR
+from ingest.paths import SAMPLE_SSI_DIR
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 

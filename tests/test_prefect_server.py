@@ -32,7 +32,7 @@ import httpx
 import pytest
 from conftest import query
 
-from warehouse.paths import REPO_ROOT
+from ingest.paths import REPO_ROOT
 
 if TYPE_CHECKING:
     from prefect.client.orchestration import SyncPrefectClient

@@ -19,7 +19,7 @@ from conftest import clone, worked_example
 from filelock import FileLock
 from typer.testing import CliRunner
 
-from warehouse.paths import resolve
+from ingest.paths import resolve
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 SPF = str(Path(sys.executable).with_name("spf"))
@@ -160,7 +160,7 @@ def test_readers_query_without_error_while_a_run_publishes(tmp_path, write_workb
 
 
 def test_a_second_writer_is_turned_away_with_a_clear_message(tmp_path, published):
-    from warehouse.pipeline import PipelineBusy
+    from warehouse.runs import PipelineBusy
 
     before = digest(published)
     with FileLock(str(resolve(published).lock)):

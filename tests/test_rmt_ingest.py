@@ -1,6 +1,6 @@
 """Project-report ingest against a real HTTP server on 127.0.0.1 and real export folders.
 
-Each test goes through `pipeline.ingest_rmt_step`: archive, contract, GX gate and the
+Each test goes through `loads.ingest_rmt`: archive, contract, GX gate and the
 DuckDB state, as a nightly run does. The client's own retry timings are covered in
 test_rmt_api.py; here small backoffs keep the retries quick.
 """
@@ -17,14 +17,16 @@ import pytest
 from conftest import FakeRmtApi, intervention, write_export
 from werkzeug import Response
 
+from flows.tasks import resolve_token
 from ingest import rmt_api
-from warehouse import pipeline
-from warehouse.paths import resolve
+from ingest.paths import resolve
+from warehouse import loads, pipeline, quarantine
+from warehouse.runs import RunFailed
 
 
 def quick_fetch(base_url: str, updated_since: str | None) -> list:
     """The production fetch (token from the environment), with small backoffs and 2 retries."""
-    return rmt_api.fetch_pages(base_url, rmt_api.resolve_token(), updated_since, page_size=2,
+    return rmt_api.fetch_pages(base_url, resolve_token(), updated_since, page_size=2,
                                retries=2, backoff=0.01)
 
 
@@ -34,7 +36,7 @@ def paths(tmp_path):
 
 
 def ingest(paths, api: FakeRmtApi, run_id: str = "r1") -> dict:
-    return pipeline.ingest_rmt_step(paths, run_id, rmt_url=api.url, fetch_pages=quick_fetch)
+    return loads.ingest_rmt(paths, run_id, rmt_url=api.url, fetch_pages=quick_fetch)
 
 
 def state(paths, sql: str, params: list | None = None) -> list[tuple]:
@@ -54,8 +56,8 @@ def versions(paths) -> list[tuple[str, str, bool]]:
 def mark(paths, api) -> str | None:
     con = duckdb.connect(str(paths.state_db), read_only=True)
     try:
-        from ingest.rmt import high_water_mark
-        return high_water_mark(con, api.url)
+        from ingest.state import rmt_high_water_mark
+        return rmt_high_water_mark(con, api.url)
     finally:
         con.close()
 
@@ -128,7 +130,7 @@ def test_a_server_error_that_persists_loads_nothing_and_keeps_the_mark(paths, rm
     assert mark(paths, rmt_api) == "2017-01-01T00:00:00Z"
     page1 = rmt_api.body(1, "2017-01-01T00:00:00Z")
     assert archived(paths, page1).read_bytes() == page1  # kept for inspection all the same
-    with pytest.raises(pipeline.RunFailed, match="project reports not loaded: .*HTTP 500"):
+    with pytest.raises(RunFailed, match="project reports not loaded: .*HTTP 500"):
         pipeline.fail_if_a_source_failed({"rmt": summary})
 
     rmt_api.requests.clear()
@@ -219,7 +221,7 @@ def test_an_export_loads_as_a_whole_or_not_at_all(paths, tmp_path, httpserver):
     write_export(missing, api.interventions)
     (missing / "page-0003.json").unlink()
 
-    summary = pipeline.ingest_rmt_step(paths, "r1", rmt_dir=exports)
+    summary = loads.ingest_rmt(paths, "r1", rmt_dir=exports)
     assert summary["counts"] == {"rejected": 2}
     reasons = {r["file"]: r["reason"] for r in summary["rejected"]}
     assert "2017-11-01/page-0002.json!items[0] (RMT-000003) " \
@@ -228,11 +230,11 @@ def test_an_export_loads_as_a_whole_or_not_at_all(paths, tmp_path, httpserver):
     assert versions(paths) == []
 
     # Nothing changed: the same exports are not decided again.
-    assert pipeline.ingest_rmt_step(paths, "r2", rmt_dir=exports)["counts"] == {}
+    assert loads.ingest_rmt(paths, "r2", rmt_dir=exports)["counts"] == {}
     # The page is fixed in place: the export is decided again as a whole, and loads.
     bad_page.chmod(0o644)
     bad_page.write_bytes(good_body)
-    fixed = pipeline.ingest_rmt_step(paths, "r3", rmt_dir=exports)
+    fixed = loads.ingest_rmt(paths, "r3", rmt_dir=exports)
     assert fixed["counts"] == {"loaded": 1} and fixed["new_versions"] == 5
     # The rejected body stays in the archive.
     assert archived(paths, good_body.replace(b'"step": 3', b'"step": 4')).exists()
@@ -244,18 +246,18 @@ def test_a_quarantined_fetch_is_listed_and_can_be_released(paths, rmt_api):
     rmt_api.interventions = [big]
     ingest(paths, rmt_api)
 
-    columns, rows, origin = pipeline.status_rows(paths)
+    columns, rows, origin = quarantine.status_rows(paths)
     listed = [dict(zip(columns, row, strict=True)) for row in rows]
     assert [(r["source"], r["file"], r["status"], r["reason_code"]) for r in listed] == [
         ("rmt", rmt_api.url, "quarantined", "failed_expectation")]
     fetch_id = listed[0]["id"]
 
-    again = pipeline.release_step(paths, fetch_id, accept=False, note=None)
+    again = quarantine.release(paths, fetch_id, accept=False, note=None)
     assert again["status"] == "quarantined"  # validated again, still implausible
-    with pytest.raises(pipeline.RunFailed, match="no quarantined RMT fetch 'rmt-nope'"):
-        pipeline.release_step(paths, "rmt-nope", accept=True, note="x")
+    with pytest.raises(RunFailed, match="no quarantined RMT fetch 'rmt-nope'"):
+        quarantine.release(paths, "rmt-nope", accept=True, note="x")
 
-    accepted = pipeline.release_step(paths, fetch_id, accept=True,
+    accepted = quarantine.release(paths, fetch_id, accept=True,
                                      note="national health insurance register, confirmed")
     assert accepted == {"file": f"{rmt_api.url} ({fetch_id})", "status": "loaded",
                         "reason": "national health insurance register, confirmed"}
@@ -263,4 +265,4 @@ def test_a_quarantined_fetch_is_listed_and_can_be_released(paths, rmt_api):
     assert mark(paths, rmt_api) == "2019-05-01T00:00:00Z"
     assert state(paths, "select status, reason_code from raw.rmt_fetches") == [
         ("loaded", "accepted_after_review")]
-    assert pipeline.status_rows(paths)[1] == []
+    assert quarantine.status_rows(paths)[1] == []

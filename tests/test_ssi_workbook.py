@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import cover, worked_example
 
+from ingest.paths import SAMPLE_SSI_DIR
 from ingest.ssi_workbook import RejectedWorkbook, parse_number, parse_workbook
-from warehouse.paths import SAMPLE_SSI_DIR
 
 
 def rejection(path) -> RejectedWorkbook:

@@ -17,8 +17,8 @@ import duckdb
 import pandas as pd
 
 from ingest import raw
+from ingest.paths import DBT_PROJECT_DIR, EXPECTATIONS_DIR
 from ingest.reference import countries
-from warehouse.paths import DBT_PROJECT_DIR, EXPECTATIONS_DIR
 
 log = logging.getLogger(__name__)
 _DBT_LOCK = threading.Lock()  # two dbt invocations in one process break each other

@@ -1,4 +1,9 @@
-"""`spf`: run the pipeline and query the published warehouse from a terminal."""
+"""`spf`: run the pipeline and query the published warehouse from a terminal.
+
+The top layer: only it starts the flows. Each command imports what it needs when it runs,
+so that `spf query` starts fast and `main` registers its exit handler before any library
+registers its own (see `main`).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from warehouse.paths import resolve
+from ingest.paths import resolve
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="SPF Warehouse: social protection statistics and programme results.")
@@ -98,47 +103,22 @@ def _run_flow(flow, **parameters) -> None:
     if message is not None:
         page = resolve(parameters.get("warehouse")).docs / "runs" / "latest.html"
         _fail(f"run failed: {message}" + (f" (summary: {page})" if page.exists() else ""))
-    typer.echo(_describe(summary))
+    from warehouse.report import terminal
+
+    typer.echo(terminal(summary))
     if not Path(summary["warehouse"]).exists():
         _fail("run published nothing: no warehouse exists")
-
-
-def _describe(summary: dict) -> str:
-    lines = []
-    if summary.get("scope"):
-        from warehouse.report import describe_scope
-
-        lines.append(f"backfill: {describe_scope(summary['scope'])}")
-    new = "" if summary.get("scope") else "new "
-    for source, what in (("ssi", "file(s)"), ("rmt", "page(s)")):
-        if source not in summary:
-            continue
-        part = summary[source]
-        what = new + what
-        counts = ", ".join(f"{n} {status}" for status, n in sorted(part.get("counts", {}).items()))
-        lines.append(f"{source.upper()}: {part.get('landed', 0)} {what}"
-                     + (f" ({counts})" if counts else ""))
-        if source == "rmt" and part.get("new_versions"):
-            lines[-1] += f", {part['new_versions']} intervention version(s) loaded"
-        for item in part.get("rejected", []):
-            lines.append(f"  {item['status']}: {item['file']}: {item['reason']}")
-    if summary.get("published"):
-        lines.append(f"published {summary['warehouse']}")
-    else:
-        lines.append(f"nothing new: {summary['warehouse']} unchanged")
-    if summary.get("report"):
-        lines.append(f"summary and validation reports: {summary['report']}")
-    return "\n".join(lines)
 
 
 @app.command()
 def status(warehouse: WarehouseOpt = None) -> None:
     """List quarantined and rejected deliveries with their file names and reasons."""
-    from warehouse.pipeline import RunFailed, status_rows
+    from warehouse import quarantine
     from warehouse.query import format_rows
+    from warehouse.runs import RunFailed
 
     try:
-        columns, rows, origin = status_rows(resolve(warehouse))
+        columns, rows, origin = quarantine.status_rows(resolve(warehouse))
     except RunFailed as error:
         _fail(str(error))
     if not rows:
@@ -161,12 +141,13 @@ def release(
     warehouse: WarehouseOpt = None,
 ) -> None:
     """Take a quarantined file or fetch out of quarantine, from the archive (not the landing)."""
-    from warehouse.pipeline import RunFailed, release_step
+    from warehouse import quarantine
+    from warehouse.runs import RunFailed
 
     if accept and not note:
         _fail("--accept needs --note saying who confirmed the figures and why")
     try:
-        result = release_step(resolve(warehouse), file, accept, note)
+        result = quarantine.release(resolve(warehouse), file, accept, note)
     except RunFailed as error:
         _fail(str(error))
     typer.echo(f"{result['file']}: {result['status']}"

@@ -1,7 +1,8 @@
-"""The short summary of a run: what was loaded, rejected, validated and published.
+"""The run summary rendered for people: the terminal, the HTML page and the Prefect artifact.
 
-One structure, two renderings: Markdown for the Prefect artifact operators read,
-HTML beside the Data Docs for statisticians, linking each validation's page.
+One `RunSummary` (warehouse/summary.py), one set of phrases: the page and the artifact
+show every section, with links to the Data Docs; the terminal shows the same lines
+without the gates, and where to find the page.
 """
 
 from __future__ import annotations
@@ -9,48 +10,83 @@ from __future__ import annotations
 import html
 import os
 from pathlib import Path
+from typing import NamedTuple
 
-SOURCES = {"ssi": "SSI workbooks", "rmt": "Project reports (RMT)"}
+from warehouse.summary import RunSummary, Scope, SourceSummary
 
-
-def _sections(summary: dict, docs: Path | None) -> list[tuple[str, list[tuple[str, str | None]]]]:
-    """(heading, [(text, link or None)]) for every part of the summary."""
-    published = summary.get("published")
-    outcome = ("published " + summary.get("warehouse", "") if published
-               else f"FAILED: {summary['error']}" if summary.get("error")
-               else "nothing new: the published warehouse is unchanged")
-    run = [(f"{summary.get('kind', 'run')} {summary.get('run_id', '?')}: {outcome}", None)]
-    if summary.get("scope"):
-        run.append((f"scope: {describe_scope(summary['scope'])}", None))
-    sections = [("Run", run)]
-    for source, title in SOURCES.items():
-        part = summary.get(source)
-        if not part:
-            continue
-        counts = ", ".join(f"{n} {status}" for status, n in sorted(part.get("counts", {}).items()))
-        lines: list[tuple[str, str | None]] = [
-            (f"{part.get('landed', 0)} new file(s)" + (f": {counts}" if counts else ""), None)]
-        lines += [(f"{item['status']}: {item['file']}: {item['reason']}", None)
-                  for item in part.get("rejected", [])]
-        sections.append((title, lines))
-    validations = [*summary.get("ssi", {}).get("validations", []),
-                   *summary.get("rmt", {}).get("validations", []),
-                   *summary.get("marts_gate", {}).get("validations", [])]
-    if validations:
-        sections.append(("Quality gates (Great Expectations)", [
-            (f"{v['suite']}: {'passed' if v['passed'] else 'FAILED'}"
-             + "".join(f"; {f}" for f in v.get("failures", []) + v.get("warnings", [])),
-             _relative(v.get("page"), docs))
-            for v in validations]))
-    return sections
+SOURCES = {"ssi": ("SSI", "SSI workbooks", "file(s)"),
+           "rmt": ("RMT", "Project reports (RMT)", "page(s)")}
 
 
-def describe_scope(scope: dict) -> str:
+class Line(NamedTuple):
+    text: str
+    link: str | None = None
+
+
+def describe_scope(scope: Scope) -> str:
     """A backfill's scope in words, for operators."""
     years = "-".join(str(y or "") for y in scope["years"]) if scope["years"] else "all"
     return (f"sources {', '.join(scope['sources'])}; reference years {years}; "
             f"countries {', '.join(scope['countries'] or []) or 'all'}; "
-            f"archive {'re-read' if scope['reread'] else 'not re-read'}")
+            f"archive {'re-read' if scope.get('reread', True) else 'not re-read'}")
+
+
+def outcome(summary: RunSummary) -> str:
+    """What became of the run, in a few words."""
+    if summary["published"]:
+        return f"published {summary['warehouse']}"
+    if summary.get("error"):
+        return f"FAILED: {summary['error']}"
+    return f"nothing new: {summary['warehouse']} unchanged"
+
+
+def _source(source: str, part: SourceSummary, backfill: bool) -> list[Line]:
+    """How many files came, what became of them, and every one not loaded."""
+    _, _, what = SOURCES[source]
+    counts = ", ".join(f"{n} {status}" for status, n in sorted(part["counts"].items()))
+    first = f"{part['landed']} {'' if backfill else 'new '}{what}" + (
+        f" ({counts})" if counts else "")
+    if part.get("new_versions"):
+        first += f", {part['new_versions']} intervention version(s) loaded"
+    return [Line(first)] + [Line(f"{r['status']}: {r['file']}: {r['reason']}")
+                            for r in part["rejected"]]
+
+
+def _gates(summary: RunSummary, docs: Path | None) -> list[Line]:
+    validations = [*summary.get("ssi", {}).get("validations", []),
+                   *summary.get("rmt", {}).get("validations", []),
+                   *summary.get("marts_gate", {}).get("validations", [])]
+    return [Line(f"{v['suite']}: {'passed' if v['passed'] else 'FAILED'}"
+                 + "".join(f"; {f}" for f in v["failures"] + v["warnings"]),
+                 _relative(v["page"], docs)) for v in validations]
+
+
+def sections(summary: RunSummary, docs: Path | None) -> list[tuple[str, list[Line]]]:
+    """(heading, lines) for every part of the summary, as the page and the artifact show."""
+    run = [Line(f"{summary['kind']} {summary['run_id']}: {outcome(summary)}")]
+    if summary.get("scope"):
+        run.append(Line(f"scope: {describe_scope(summary['scope'])}"))
+    out = [("Run", run)]
+    for source, (_, title, _) in SOURCES.items():
+        if source in summary:
+            out.append((title, _source(source, summary[source], "scope" in summary)))
+    gates = _gates(summary, docs)
+    if gates:
+        out.append(("Quality gates (Great Expectations)", gates))
+    return out
+
+
+def terminal(summary: RunSummary) -> str:
+    """The summary as `spf run` and `spf backfill` print it."""
+    lines = [f"backfill: {describe_scope(summary['scope'])}"] if summary.get("scope") else []
+    for source, (label, _, _) in SOURCES.items():
+        if source in summary:
+            first, *rest = _source(source, summary[source], "scope" in summary)
+            lines += [f"{label}: {first.text}", *(f"  {line.text}" for line in rest)]
+    lines.append(outcome(summary))
+    if summary.get("report"):
+        lines.append(f"summary and validation reports: {summary['report']}")
+    return "\n".join(lines)
 
 
 def _relative(page: str | None, docs: Path | None) -> str | None:
@@ -66,36 +102,34 @@ def _relative(page: str | None, docs: Path | None) -> str | None:
         return page
 
 
-def markdown(summary: dict) -> str:
-    """The summary as Markdown (Prefect artifact)."""
-    out = [f"# SPF Warehouse run {summary.get('run_id', '')}"]
-    for heading, lines in _sections(summary, None):
+def markdown(summary: RunSummary) -> str:
+    """The summary as Markdown (the Prefect artifact)."""
+    out = [f"# SPF Warehouse run {summary['run_id']}"]
+    for heading, lines in sections(summary, None):
         out.append(f"\n## {heading}\n")
         out += [f"- [{text}]({link})" if link else f"- {text}" for text, link in lines]
     return "\n".join(out) + "\n"
 
 
-def write_html(summary: dict, docs: Path) -> Path:
+def write_html(summary: RunSummary, docs: Path) -> Path:
     """Write docs/runs/<run_id>.html and docs/runs/latest.html; return the run's page."""
     runs = docs / "runs"
     runs.mkdir(parents=True, exist_ok=True)
     body = []
-    for heading, lines in _sections(summary, docs):
+    for heading, lines in sections(summary, docs):
         body.append(f"<h2>{html.escape(heading)}</h2><ul>")
-        for text, link in lines:
-            item = html.escape(text)
-            body.append(f'<li><a href="{html.escape(link)}">{item}</a></li>' if link
-                        else f"<li>{item}</li>")
+        body += [f'<li><a href="{html.escape(link)}">{html.escape(text)}</a></li>' if link
+                 else f"<li>{html.escape(text)}</li>" for text, link in lines]
         body.append("</ul>")
+    title = html.escape(f"SPF Warehouse run {summary['run_id']}")
     page = (
-        "<!doctype html><html><head><meta charset='utf-8'>"
-        f"<title>SPF Warehouse run {html.escape(summary.get('run_id', ''))}</title>"
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title>"
         "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}"
         "li{margin:.3em 0}</style></head><body>"
-        f"<h1>SPF Warehouse run {html.escape(summary.get('run_id', ''))}</h1>"
-        f"<p><a href='../index.html'>All validation results (Data Docs)</a></p>"
+        f"<h1>{title}</h1>"
+        "<p><a href='../index.html'>All validation results (Data Docs)</a></p>"
         + "".join(body) + "</body></html>\n")
-    target = runs / f"{summary.get('run_id', 'run')}.html"
+    target = runs / f"{summary['run_id']}.html"
     target.write_text(page, encoding="utf-8")
     (runs / "latest.html").write_text(page, encoding="utf-8")
     return target

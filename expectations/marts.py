@@ -1,0 +1,32 @@
+"""The marts gate: every mart of a build against its `marts__*` suites, before publication."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from expectations.gates import GateResult, Gates, load_suite, suite_names
+
+# Columns that identify a mart's rows, as the Data Docs list failing ones.
+MART_KEYS = ("country_iso3", "year", "series", "sex", "region", "function", "phase", "step",
+             "change_id", "outcome_id", "impact_category", "partner", "branch")
+
+
+def validate_marts(gates: Gates, build_db: Path, run_name: str) -> list[GateResult]:
+    """Validate the marts of `build_db`, read-only.
+
+    A suite validates the mart it is named after, or the rows of its `meta.query` when it
+    checks relations between rows (e.g. sex splits against totals).
+    """
+    batches = []
+    con = duckdb.connect(str(build_db), read_only=True)
+    try:
+        for name in suite_names("marts__"):
+            sql = load_suite(name).get("meta", {}).get("query") or \
+                f"select * from marts.{name.removeprefix('marts__')}"
+            frame = con.execute(sql).df()
+            batches.append((name, frame, [k for k in MART_KEYS if k in frame.columns]))
+    finally:
+        con.close()
+    return gates.validate_all(batches, run_name=run_name)

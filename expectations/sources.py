@@ -1,0 +1,98 @@
+"""The source gate: a batch's parsed tables against its source's `<source>__<table>` suites.
+
+Both sources are gated the same way. A blocking failure quarantines the *unit* whose rows
+failed: a submission of an SSI batch, a whole RMT fetch (all or nothing); a failure that
+names no rows (a table-level expectation) quarantines every unit in the table. What is
+particular to each source is in its `SourceSuites`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from expectations.gates import GateResult, Gates
+from ingest.problems import Problem
+from ingest.rmt_versions import VERSION_KEY
+
+
+def _rmt_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Project-report rows as the `rmt__*` suites see them: dates also as years (which GX
+    compares reliably), no lists or JSON documents, `updated_at` (part of every row's key)
+    as epoch microseconds."""
+    frame = frame.assign(updated_at=frame.updated_at.astype("datetime64[us, UTC]")
+                         .astype("int64"))
+    for column, year in RMT_DATES.items():
+        if column in frame.columns:
+            frame[year] = pd.array([d.year if d is not None and d == d else None
+                                    for d in frame[column]], dtype="Int64")
+    return frame.drop(columns=[c for c in RMT_UNCHECKED if c in frame.columns])
+
+
+RMT_DATES = {"start_date": "start_year", "achieved_on": "achieved_year", "as_of": "as_of_year",
+             "expected_date": "expected_year", "output_date": "output_year"}
+RMT_UNCHECKED = ("document", "thematic_areas", "branches", "partners")
+
+
+@dataclass(frozen=True)
+class SourceSuites:
+    """How one source's rows meet its suites."""
+
+    source: str  # suites are named `<source>__<table>`
+    unit: str  # the column naming what a blocking failure quarantines
+    index: tuple[str, ...]  # the columns that identify a failing row (unit first)
+    row: str  # the column a problem quotes to say which rows failed
+    row_prefix: str = ""
+    rows_shown: int | None = None  # quote at most this many, then " ..."
+    prepare: Callable[[pd.DataFrame], pd.DataFrame] | None = None  # the rows as suites see them
+
+
+SSI = SourceSuites("ssi", unit="submission_id", index=("submission_id", "source_row"),
+                   row="source_row", row_prefix="rows ")
+RMT = SourceSuites("rmt", unit="fetch_id", index=("fetch_id", *VERSION_KEY),
+                   row="intervention_id", rows_shown=5, prepare=_rmt_rows)
+
+
+class SourceGate:
+    """Validates batches of one source, one checkpoint per table, keeping every result.
+
+    Called with a batch's frames (table -> rows), it returns the problems of each unit
+    that failed a blocking expectation; `results` holds every validation, for the run
+    summary and its links to Data Docs.
+    """
+
+    def __init__(self, gates: Gates, suites: SourceSuites, run_name: str):
+        self.gates = gates
+        self.suites = suites
+        self.run_name = run_name
+        self.results: list[GateResult] = []
+
+    def __call__(self, frames: dict[str, pd.DataFrame]) -> dict[str, list[Problem]]:
+        spec = self.suites
+        batches = [(f"{spec.source}__{table}", spec.prepare(frame) if spec.prepare else frame,
+                    list(spec.index))
+                   for table, frame in frames.items() if not frame.empty]
+        results = self.gates.validate_all(batches, self.run_name)
+        self.results.extend(results)
+        failures: dict[str, list[Problem]] = {}
+        for (_, frame, _), result in zip(batches, results, strict=True):
+            table = result.suite.removeprefix(f"{spec.source}__")
+            for failure in (f for f in result.failures if f.blocking):
+                units = {r.get(spec.unit) for r in failure.rows} or set(frame[spec.unit])
+                for unit in sorted(units):
+                    rows = sorted({r[spec.row] for r in failure.rows
+                                   if r.get(spec.unit) == unit and r.get(spec.row) is not None})
+                    failures.setdefault(unit, []).append(Problem(
+                        "failed_expectation", f"{self._where(rows)}{failure.describe()}",
+                        table=table))
+        return failures
+
+    def _where(self, rows: list) -> str:
+        """The failing rows as a problem names them, e.g. `rows 4, 7: `."""
+        if not rows:
+            return ""
+        shown = rows[:self.suites.rows_shown] if self.suites.rows_shown else rows
+        more = " ..." if len(rows) > len(shown) else ""
+        return f"{self.suites.row_prefix}{', '.join(map(str, shown))}{more}: "

@@ -1,0 +1,99 @@
+"""The run summary: what a run loaded, turned away, validated and published, in one shape.
+
+Every step adds its part; the flows return the whole as a plain, JSON-able mapping (a
+Prefect result), `warehouse/report.py` renders it for the terminal, the HTML page and
+the Prefect artifact.
+"""
+
+from __future__ import annotations
+
+from typing import NotRequired, TypedDict
+
+from expectations.gates import GateResult
+from ingest.outcomes import Report
+
+
+class Rejection(TypedDict):
+    """A delivery that did not load, and why."""
+
+    file: str
+    status: str
+    reason_code: str | None
+    reason: str | None
+
+
+class Validation(TypedDict):
+    """One checkpoint: its suite, whether it passed, its Data Docs page, what failed."""
+
+    suite: str
+    passed: bool
+    page: str | None
+    failures: list[str]  # blocking: publication or loading stopped
+    warnings: list[str]  # reported only
+
+
+class SourceSummary(TypedDict):
+    """What one source brought in this run."""
+
+    source: str  # ssi | rmt
+    landed: int  # files landed (workbooks, page bodies)
+    counts: dict[str, int]  # deliveries by status
+    rejected: list[Rejection]  # every delivery not loaded
+    validations: list[Validation]
+    fetches: NotRequired[int]  # rmt: API calls and export folders decided
+    new_versions: NotRequired[int]  # rmt: intervention versions loaded
+    error: NotRequired[str]  # the source failed (the rest of the run was published)
+
+
+class BuildSummary(TypedDict):
+    build: str
+    raw_rows: dict[str, int]
+    dbt: dict[str, int]
+
+
+class GateSummary(TypedDict):
+    validations: list[Validation]
+
+
+class Scope(TypedDict):
+    years: list[int | None] | None
+    countries: list[str] | None
+    sources: list[str]
+    reread: NotRequired[bool]
+
+
+class RunSummary(TypedDict):
+    """A whole run, as the flows return it."""
+
+    run_id: str
+    kind: str  # nightly | backfill
+    warehouse: str
+    published: bool
+    scope: NotRequired[Scope]
+    ssi: NotRequired[SourceSummary]
+    rmt: NotRequired[SourceSummary]
+    build: NotRequired[BuildSummary]
+    marts_gate: NotRequired[GateSummary]
+    error: NotRequired[str]
+    report: NotRequired[str]  # the run's summary page
+
+
+def validations(results: list[GateResult]) -> list[Validation]:
+    return [Validation(suite=r.suite, passed=r.passed, page=r.docs_page,
+                       failures=[f.describe() for f in r.failures if f.blocking],
+                       warnings=[f.describe() for f in r.warnings]) for r in results]
+
+
+def source_summary(source: str, report: Report, results: list[GateResult]) -> SourceSummary:
+    """A source's part of the summary, from its report and its gate's results."""
+    summary = SourceSummary(
+        source=source, landed=sum(o.files for o in report.outcomes), counts=report.counts(),
+        rejected=[Rejection(file=o.name, status=o.status, reason_code=o.reason_code,
+                            reason=o.reason_message) for o in report.not_loaded()],
+        validations=validations(results))
+    if source == "rmt":
+        summary["fetches"] = len(report.outcomes)
+        summary["new_versions"] = sum(o.new_versions for o in report.outcomes)
+    if report.error:
+        summary["error"] = report.error
+    return summary
