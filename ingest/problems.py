@@ -48,10 +48,11 @@ class Problem:
 
     def to_json(self) -> dict:
         """The problem as kept in the state: its code, message, value and location fields."""
-        fields = {k: v for k, v in asdict(self).items() if v is not None or k == "value"}
+        where = {k: v for k, v in asdict(self).items()
+                 if v is not None and k not in ("code", "message", "value")}
         value = self.value
-        return {**fields, "value": value if isinstance(value, int | float | str | None)
-                else str(value)}
+        return {"code": self.code, "message": self.message, **where,
+                "value": value if isinstance(value, int | float | str | None) else str(value)}
 
 
 def describe(problems: list[Problem]) -> str:
