@@ -41,6 +41,8 @@ from ingest.ssi_labels import (
 )
 
 MAX_PROBLEMS = 50
+# The spreadsheet formats a focal point may send; python-calamine reads them all.
+FORMATS = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 FIRST_YEAR = 1990
 
 # Which columns a table cannot do without, and how each column is typed.
