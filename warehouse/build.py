@@ -21,6 +21,10 @@ from ingest.paths import DBT_PROJECT_DIR, EXPECTATIONS_DIR
 from ingest.reference import countries
 
 log = logging.getLogger(__name__)
+# The on-disk format of every build, hence of the published warehouse: DuckDB 2.0 writes
+# v2.0.0+ by default, which no 1.x client opens, and analysts' CLIs and drivers lag behind
+# the library; v1.2.0 is read by DuckDB 1.2 and later (../shared/stack-notes.md).
+STORAGE_VERSION = "v1.2.0"
 _DBT_LOCK = threading.Lock()  # two dbt invocations in one process break each other
 
 
@@ -53,11 +57,14 @@ def state_version(state_db: Path) -> str:
 
 
 def copy_raw(state_db: Path, build_db: Path) -> dict[str, int]:
-    """Create `build_db` with the raw layer of `state_db` (no personal data) and reference data."""
+    """Create `build_db`, in STORAGE_VERSION, with the raw layer of `state_db` (no personal
+    data) and reference data. The file keeps its storage version when dbt reopens it."""
     build_db.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(build_db))
+    con = duckdb.connect()
     copied = {}
     try:
+        con.execute(f"attach '{build_db}' as build (storage_version '{STORAGE_VERSION}')")
+        con.execute("use build")
         con.execute(f"attach '{state_db}' as state (read_only)")
         con.execute("create schema if not exists raw")
         tables = con.execute("select table_name from duckdb_tables() where database_name = "

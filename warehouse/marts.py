@@ -50,6 +50,7 @@ def build_marts(paths: Paths, run_id: str) -> BuildSummary:
     publish.record_build(target, {
         "run_id": run_id, "state_version": build.state_version(paths.state_db),
         "code_version": build.code_version(), "raw_rows": copied, "dbt": outcome.counts,
+        "storage_version": build.STORAGE_VERSION,
     })
     return BuildSummary(build=str(target), raw_rows=copied, dbt=outcome.counts)
 

@@ -18,23 +18,38 @@ class QueryError(RuntimeError):
     """A query could not run; the message is meant for the person who typed it."""
 
 
+# A query sees the published warehouse and nothing else: no other file is read or written
+# (no ATTACH, read_*, COPY ... TO, EXPORT, INSTALL), and the setting cannot be undone.
+CONFINED = {"enable_external_access": False, "lock_configuration": True}
+
+
 def run_query(warehouse: Path, sql: str) -> tuple[list[str], list[tuple]]:
-    """Run `sql` on a read-only connection to the published file; return columns and rows."""
+    """Run `sql` read-only on the published file, confined to it; return columns and rows."""
     if not warehouse.exists():
         raise QueryError(f"no published warehouse at {warehouse}; run `spf run` first")
     try:
-        con = duckdb.connect(str(warehouse), read_only=True)
+        con = duckdb.connect(str(warehouse), read_only=True, config=CONFINED)
     except duckdb.Error as error:
         raise QueryError(f"cannot open {warehouse}: {error}") from None
     try:
         cursor = con.execute(sql)
         columns = [d[0] for d in cursor.description or []]
         rows = cursor.fetchall() if columns else []
+    except duckdb.PermissionException as error:
+        raise QueryError("refused: spf query reads the published warehouse and nothing else "
+                         f"({_first_line(error)})") from None
     except duckdb.Error as error:
+        if "configuration has been locked" in str(error):
+            raise QueryError("refused: spf query cannot change DuckDB's settings "
+                             f"({_first_line(error)})") from None
         raise QueryError(str(error).strip()) from None
     finally:
         con.close()
     return columns, rows
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0]
 
 
 def _json_value(value):

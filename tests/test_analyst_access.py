@@ -1,0 +1,114 @@
+"""What analysts reach: the published warehouse, in a format their DuckDB 1.x tools open,
+through `spf query` confined to it; never the pipeline's private state."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import worked_example
+from typer.testing import CliRunner
+
+from ingest.paths import resolve
+from warehouse import build, pipeline
+from warehouse.cli import app
+
+runner = CliRunner()
+OLD_DUCKDB = "duckdb==1.5.*"
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory) -> Path:
+    """A warehouse published from the worked example, by a run without Prefect."""
+    from ingest.samples.workbook import write_ssi_workbook
+
+    root = tmp_path_factory.mktemp("analyst")
+    write_ssi_workbook(root / "landing" / "KHM.xlsx", **worked_example())
+    warehouse = root / "wh" / "spf.duckdb"
+    assert pipeline.nightly(str(warehouse), landing=str(root / "landing"))["published"]
+    return warehouse
+
+
+@pytest.fixture(scope="session")
+def old_duckdb(tmp_path_factory) -> Path:
+    """The Python of a virtual environment with a DuckDB 1.x client, kept between sessions."""
+    venv = tmp_path_factory.getbasetemp().parent / "duckdb-1.x-venv"
+    python = venv / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    probe = subprocess.run([str(python), "-c", "import duckdb; print(duckdb.__version__)"],
+                           capture_output=True, text=True)
+    if probe.returncode != 0 or not probe.stdout.startswith("1."):
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet",
+                        "--disable-pip-version-check", OLD_DUCKDB], check=True)
+    return python
+
+
+READ_EVERY_MART = """
+import duckdb, json, sys
+con = duckdb.connect(sys.argv[1], read_only=True)
+tables = [t for (t,) in con.execute(
+    "select table_name from duckdb_tables() where schema_name = 'marts' order by 1").fetchall()]
+print(json.dumps({"version": duckdb.__version__, "rows": {
+    t: con.execute(f"select count(*) from marts.{t}").fetchone()[0] for t in tables},
+    "first": {t: repr(con.execute(f"select * from marts.{t} order by all limit 1").fetchall())
+              for t in tables}}))
+"""
+
+
+def test_a_duckdb_1x_client_reads_every_mart(published, old_duckdb):
+    result = subprocess.run([str(old_duckdb), "-c", READ_EVERY_MART, str(published)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout)
+    assert seen["version"].startswith("1.")
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        marts = [t for (t,) in con.execute("select table_name from duckdb_tables() "
+                                          "where schema_name = 'marts' order by 1").fetchall()]
+        counts = {t: con.execute(f"select count(*) from marts.{t}").fetchone()[0] for t in marts}
+        tags = con.execute("select tags from duckdb_databases() where not internal").fetchall()
+        info = dict(con.execute("select key, value from ops.build_info").fetchall())
+    finally:
+        con.close()
+    assert len(marts) >= 12 and seen["rows"] == counts
+    assert tags == [({"storage_version": f"{build.STORAGE_VERSION}+"},)]
+    assert info["storage_version"] == build.STORAGE_VERSION
+
+
+ATTEMPTS = {
+    "attach the private state": "attach '{state}' as st (read_only); "
+                                "select value from st.raw.ssi_cover where key = 'contact_email'",
+    "read the state as a table": "select * from '{state}'",
+    "read a system file": "select * from read_text('/etc/passwd')",
+    "read a csv": "select * from read_csv('/etc/passwd')",
+    "list files": "select * from glob('/etc/*')",
+    "write a file": "copy (select 1) to '{out}'",
+    "export the database": "export database '{out}'",
+    "install an extension": "install httpfs",
+    "undo the confinement": "set enable_external_access = true",
+    "unlock the settings": "set lock_configuration = false",
+}
+
+
+@pytest.mark.parametrize("attempt", ATTEMPTS)
+def test_spf_query_reaches_the_published_warehouse_and_nothing_else(published, tmp_path,
+                                                                   attempt):
+    out = tmp_path / "leak"
+    sql = ATTEMPTS[attempt].format(state=resolve(published).state_db, out=out)
+    result = runner.invoke(app, ["query", "--warehouse", str(published), sql])
+    assert result.exit_code == 1
+    assert result.output.startswith("spf: refused: ") and result.output.count("\n") == 1
+    assert "@example.org" not in result.output and "root:" not in result.output
+    assert not out.exists()
+
+
+def test_spf_query_still_answers_questions_on_the_marts(published):
+    result = runner.invoke(app, ["query", "--warehouse", str(published), "--format", "json",
+                                 "select count(*) as n from marts.coverage_sdg131"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)[0]["n"] > 0
