@@ -27,7 +27,8 @@ class Paths:
 
     In the home: `archive`, landed files byte for byte under their sha256, never
     modified; `state_db`, the pipeline's own DuckDB (raw layer, load history, high-water
-    marks); `docs`, the Great Expectations Data Docs statisticians open; `gx_root`, GX's
+    marks); `docs`, the Great Expectations Data Docs statisticians open, with the dbt
+    documentation of the published marts in `dbt_docs`; `gx_root`, GX's
     runtime project; `logs`; `dbt_target`, dbt's artefacts (manifest, partial parse);
     `lock`, held by the one run allowed to write at a time. Beside the warehouse: `build`,
     the next warehouse, built and gated there so that publishing is a rename (one name
@@ -40,6 +41,7 @@ class Paths:
     archive = property(lambda self: self.home / "archive")
     state_db = property(lambda self: self.home / "state" / "spf_state.duckdb")
     docs = property(lambda self: self.home / "docs")
+    dbt_docs = property(lambda self: self.home / "docs" / "dbt")
     gx_root = property(lambda self: self.home / "gx")
     logs = property(lambda self: self.home / "logs")
     dbt_target = property(lambda self: self.home / "dbt_target")

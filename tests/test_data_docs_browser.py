@@ -75,3 +75,30 @@ def test_the_failed_expectation_of_a_bad_submission_shows_in_chromium(
     assert shot.stat().st_size > 10_000
     if os.environ.get("SPF_SCREENSHOT_DIR"):
         shutil.copy(shot, Path(os.environ["SPF_SCREENSHOT_DIR"]) / shot.name)
+
+
+def test_the_dbt_docs_of_the_published_marts_open_in_chromium(tmp_path, write_workbook,
+                                                              browser):
+    """Analysts read what every mart column means in dbt's documentation site."""
+    import yaml
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from ingest.paths import DBT_PROJECT_DIR, resolve
+    from warehouse import pipeline
+
+    write_workbook("good.xlsx", **worked_example())
+    warehouse = tmp_path / "wh" / "spf.duckdb"
+    assert pipeline.nightly(str(warehouse), landing=str(tmp_path / "landing"))["published"]
+    marts = yaml.safe_load((DBT_PROJECT_DIR / "models" / "marts" / "_marts.yml").read_text())
+    coverage = next(m for m in marts["models"] if m["name"] == "coverage_sdg131")
+    described = next(c["description"] for c in coverage["columns"]
+                     if c["name"] == "coverage_pct")
+
+    page = resolve(warehouse).dbt_docs / "index.html"
+    assert page.stat().st_mode & 0o004  # readable by all, as the warehouse is
+    browser.get(page.as_uri() + "#!/model/model.spf.coverage_sdg131")
+    WebDriverWait(browser, 60).until(
+        lambda driver: "coverage_pct" in driver.find_element(By.TAG_NAME, "body").text)
+    text = " ".join(browser.find_element(By.TAG_NAME, "body").text.split())
+    assert " ".join(described.split()) in text

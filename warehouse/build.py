@@ -19,6 +19,7 @@ import pandas as pd
 from ingest import raw
 from ingest.paths import DBT_PROJECT_DIR, EXPECTATIONS_DIR
 from ingest.reference import countries
+from warehouse.runs import RunFailed
 
 log = logging.getLogger(__name__)
 # The on-disk format of every build, hence of the published warehouse: DuckDB 2.0 writes
@@ -144,3 +145,13 @@ def run_dbt(build_db: Path, logs: Path, target: Path, args: list[str] | None = N
     if not result.success and not failures:
         failures.append(f"dbt {' '.join(command)} failed: {result.exception}")
     return DbtOutcome(result.success, failures, counts)
+
+
+def generate_docs(build_db: Path, logs: Path, target: Path) -> Path:
+    """dbt's documentation site of `build_db` (models, columns, tests, lineage) as one page
+    that opens from the file system (`--static`: no server, no fetch of its JSON)."""
+    outcome = run_dbt(build_db, logs, target, args=["docs", "generate", "--static"])
+    page = target / "static_index.html"
+    if not outcome.success or not page.exists():
+        raise RunFailed("dbt docs generate failed: " + "; ".join(outcome.failures[:3]))
+    return page

@@ -52,6 +52,7 @@ def build_marts(paths: Paths, run_id: str) -> BuildSummary:
         "code_version": build.code_version(), "raw_rows": copied, "dbt": outcome.counts,
         "storage_version": build.STORAGE_VERSION,
     })
+    build.generate_docs(target, paths.logs, paths.dbt_target)
     return BuildSummary(build=str(target), raw_rows=copied, dbt=outcome.counts)
 
 
@@ -67,8 +68,10 @@ def validate_marts(paths: Paths, run_id: str) -> GateSummary:
 
 
 def publish_marts(paths: Paths) -> str:
-    """Replace the published warehouse by the gated build; return the published path."""
+    """Replace the published warehouse by the gated build, and its dbt documentation by the
+    build's; return the published path."""
     publish.publish(paths.build, paths.warehouse)
+    publish.replace_file(paths.dbt_target / "static_index.html", paths.dbt_docs / "index.html")
     return str(paths.warehouse)
 
 

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+
+PUBLISHED = 0o644  # what analysts open: readable by all, written only by the pipeline
 
 
 def record_build(build_db: Path, info: dict) -> None:
@@ -65,8 +68,18 @@ def publish(build_db: Path, warehouse: Path) -> None:
     if build_db.parent != warehouse.parent:
         raise ValueError("a build must sit beside the warehouse it replaces (same filesystem)")
     _fsync(build_db)
+    os.chmod(build_db, PUBLISHED)
     os.replace(build_db, warehouse)
     _fsync(warehouse.parent)
+
+
+def replace_file(source: Path, target: Path) -> None:
+    """Copy `source` over `target` in one rename, readable by all (a page analysts open)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.partial")
+    shutil.copyfile(source, partial)
+    os.chmod(partial, PUBLISHED)
+    os.replace(partial, target)
 
 
 def discard(build_db: Path) -> None:
