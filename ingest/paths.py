@@ -8,6 +8,7 @@ which is `$SPF_HOME` or, by default, the folder of the published warehouse.
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,10 @@ SAMPLES_DIR = REPO_ROOT / "ingest" / "samples"
 SAMPLE_SSI_DIR = SAMPLES_DIR / "ssi"
 SAMPLE_RMT_DIR = SAMPLES_DIR / "rmt"
 DEFAULT_WAREHOUSE = REPO_ROOT / "data" / "spf.duckdb"
+
+# Personal data (contact e-mails) lives in the state and the archived workbooks: readable by
+# the pipeline's owner only. Archived files are never written again.
+PRIVATE_DIR, PRIVATE_FILE, ARCHIVED_FILE = 0o700, 0o600, 0o400
 
 
 @dataclass(frozen=True)
@@ -56,3 +61,22 @@ def resolve(warehouse: str | os.PathLike | None = None) -> Paths:
     home = Path(os.environ["SPF_HOME"]).expanduser().resolve() if os.environ.get(
         "SPF_HOME") else target.parent
     return Paths(warehouse=target, home=home)
+
+
+def make_private(paths: Paths) -> int:
+    """Give the state and the archive their private modes, files landed before included;
+    return how many modes changed."""
+    changed = 0
+    for root, file_mode in ((paths.state_db.parent, PRIVATE_FILE),
+                            (paths.archive, ARCHIVED_FILE)):
+        for folder, _, files in os.walk(root):
+            changed += _chmod(Path(folder), PRIVATE_DIR)
+            changed += sum(_chmod(Path(folder) / name, file_mode) for name in files)
+    return changed
+
+
+def _chmod(path: Path, mode: int) -> int:
+    if stat.S_IMODE(path.lstat().st_mode) == mode or path.is_symlink():
+        return 0
+    path.chmod(mode)
+    return 1

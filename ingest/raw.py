@@ -10,11 +10,14 @@ shown to analysts directly; each build copies what the marts need (without perso
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
 import pandas as pd
+
+from ingest.paths import PRIVATE_DIR, PRIVATE_FILE
 
 SSI_DDL = """
 create schema if not exists raw;
@@ -149,9 +152,11 @@ PERSONAL_ROWS = {"ssi_cover": "key is distinct from 'contact_email'"}
 
 
 def connect_state(path: Path) -> duckdb.DuckDBPyConnection:
-    """Open (creating if needed) the pipeline's state database for writing."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Open (creating if needed) the pipeline's state database for writing, private to its
+    owner (it holds personal data)."""
+    path.parent.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
+    os.chmod(path, PRIVATE_FILE)
     con.execute(SSI_DDL)
     con.execute(RMT_DDL)
     return con
