@@ -1,0 +1,456 @@
+"""`spf export`: tables of the published warehouse as files analysts open elsewhere.
+
+Formats:
+
+- `csv`, `parquet`: one file per table (`marts.coverage_sdg131.csv`, ...), written by
+  DuckDB itself (`COPY (select ...) TO ...`), fast at any size.
+- `xlsx`: one workbook, a sheet per table, streamed row by row by openpyxl's write-only
+  mode (memory stays flat); a header row, numbers as numbers, dates as dates.
+- `ilostat`: the country figures of `marts.coverage_sdg131` in the column layout of
+  ILOSTAT's bulk download files (see `ILOSTAT_COLUMNS` and `ILOSTAT_FLAGS`).
+
+Only the analysts' and operators' schemas (`marts`, `ops`) are exported. The warehouse is
+opened read-only, and every table comes from that one connection, so an export is one
+consistent snapshot even while a run publishes a new file over it. Each file is written
+under a temporary name beside its target and renamed when complete: a failed export
+leaves no half-written file.
+
+Text that a spreadsheet would run as a formula (OWASP, "CSV Injection": cells starting
+with `=`, `+`, `-`, `@`, tab, carriage return or a null character) is prefixed with a
+single quote in CSV and xlsx files. Only text is touched: a negative number stays a number.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+FORMATS = ("csv", "parquet", "xlsx", "ilostat")
+SCHEMAS = ("marts", "ops")
+
+
+class ExportError(RuntimeError):
+    """An export could not be made; the message is one line for the person who asked."""
+
+
+# --- formula neutralisation ---------------------------------------------------------------
+
+# OWASP's CSV Injection page lists these leading characters as the ones spreadsheets
+# interpret (=, +, -, @, tab, carriage return; ASVS 5.0 requirement 1.2.10 adds the null
+# character); the usual fix is a leading single quote, which makes the cell plain text.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
+
+# DuckDB type ids (DuckDBPyType.id) written as they are: numbers, booleans and dates,
+# never text a spreadsheet could run. Everything else (VARCHAR, JSON, lists, structs,
+# UUID, intervals...) is text in a CSV or a sheet, and goes through the guard.
+NUMERIC = {"tinyint", "smallint", "integer", "bigint", "hugeint", "utinyint", "usmallint",
+           "uinteger", "ubigint", "uhugeint", "float", "double", "decimal", "bignum"}
+TEMPORAL = {"date", "time", "timestamp", "timestamp_s", "timestamp_ms", "timestamp_ns"}
+AS_IS = NUMERIC | TEMPORAL | {"boolean"}
+ZONED = "timestamp with time zone"
+
+
+def _guard_sql(expression: str) -> str:
+    """SQL: the text of `expression`, with a quote before a leading formula character."""
+    text = f"cast({expression} as varchar)"
+    triggers = ", ".join(f"chr({ord(c)})" for c in FORMULA_TRIGGERS)
+    return f"case when left({text}, 1) in ({triggers}) then '''' || {text} else {text} end"
+
+
+def neutralise(text: str) -> str:
+    """The same rule in Python, for the cells of a workbook."""
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+# --- xlsx limits ------------------------------------------------------------------------------
+
+XLSX_MAX_ROWS = 1_048_576       # rows per sheet, the header row included
+XLSX_MAX_COLUMNS = 16_384
+XLSX_MAX_CELL_CHARS = 32_767    # openpyxl would cut longer text silently; we say so in it
+SHEET_NAME_MAX = 31
+SHEET_NAME_FORBIDDEN = str.maketrans({c: "_" for c in "[]:*?/\\"})
+XLSX_BATCH = 10_000             # rows fetched from DuckDB at a time
+
+
+# --- ILOSTAT ----------------------------------------------------------------------------------
+
+ILOSTAT_INDICATOR = "SDG_0131_SEX_SOC_RT"
+ILOSTAT_FILE = f"{ILOSTAT_INDICATOR}_A.csv"   # ILOSTAT's dataset id: indicator + _A (annual)
+# The columns of ILOSTAT's bulk download files (indicator segment, codes), in their order.
+ILOSTAT_COLUMNS = ("ref_area", "source", "indicator", "sex", "classif1", "time", "obs_value",
+                   "obs_status", "note_classif", "note_indicator", "note_source")
+# `source`: ILOSTAT codes a source as type:id (e.g. BA:453). Ours is the SSI submission
+# the figure was computed from, whose id names country, year and revision (KHM-2019-r2).
+ILOSTAT_SOURCE_PREFIX = "SSI:"
+# Our notes follow ILOSTAT's coding, type:id, several joined by "_" (e.g. R1:3513_T2:85),
+# under a note type of our own, SPF, that cannot be mistaken for one of ILOSTAT's.
+ILOSTAT_NOTE_PREFIX = "SPF:"
+
+# marts.coverage_sdg131.quality_flag -> (obs_status, note_indicator). The status codes are
+# ILOSTAT's (its obs_status dictionary: B break in series, U unreliable, ...), which follow
+# SDMX's CL_OBS_STATUS. ILOSTAT explains a status with a note in note_indicator (in its
+# files, rows with status B carry a note such as I11:264); so do we, with the flag itself.
+ILOSTAT_FLAGS: dict[str | None, tuple[str | None, str | None]] = {
+    # A figure that needs no care: no status, no note (ILOSTAT leaves both blank).
+    None: (None, None),
+    # Kept, not capped (above 100 %), to be followed up with the country: U, unreliable.
+    "numerator_exceeds_denominator": ("U", f"{ILOSTAT_NOTE_PREFIX}numerator_exceeds_denominator"),
+    # No figure (obs_value blank): SDMX's O, missing value, and the reason in the note.
+    # ILOSTAT publishes no empty observations, so its own dictionary has no such code.
+    "numerator_missing": ("O", f"{ILOSTAT_NOTE_PREFIX}numerator_missing"),
+    "denominator_missing": ("O", f"{ILOSTAT_NOTE_PREFIX}denominator_missing"),
+    "denominator_not_positive": ("O", f"{ILOSTAT_NOTE_PREFIX}denominator_not_positive"),
+}
+
+
+# --- the export -------------------------------------------------------------------------------
+
+def export(warehouse: Path, tables: Iterable[str] | None = None, *, all_tables: bool = False,
+           fmt: str = "csv", out: Path = Path("."), progress: bool = True) -> list[Path]:
+    """Write tables of the published `warehouse` into the folder `out`; return the files.
+
+    `tables` are names such as `coverage_sdg131` (a mart), `marts.coverage_sdg131` or
+    `ops.submissions`; `all_tables` takes every `marts.*` and `ops.*` table instead. With
+    `fmt` `ilostat`, the only table is `marts.coverage_sdg131` (the default). A progress
+    bar, one step per table, shows on standard error when it is a terminal and `progress`.
+    Raises ExportError with a one-line reason.
+    """
+    fmt = (fmt or "").strip().lower()
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    names = list(dict.fromkeys(t.strip() for t in tables or [] if t.strip()))
+    if names and all_tables:
+        raise ExportError("give table names or --all, not both")
+    if not names and not all_tables and fmt != "ilostat":
+        raise ExportError("name the tables to export (e.g. coverage_sdg131), or give --all")
+    if not Path(warehouse).exists():
+        raise ExportError(f"no published warehouse at {warehouse}; run `spf run` first")
+    try:
+        con = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error as error:
+        raise ExportError(f"cannot open {warehouse}: {_first_line(error)}") from None
+    try:
+        # Timestamps with a time zone are written in UTC, whatever this machine's zone.
+        con.execute("set TimeZone = 'UTC'")
+        available = _tables(con)
+        if fmt == "ilostat":
+            if all_tables:
+                raise ExportError("--format ilostat writes marts.coverage_sdg131 only; "
+                                  "drop --all")
+            chosen = _resolve(names or ["coverage_sdg131"], available)
+            if chosen != ["marts.coverage_sdg131"]:
+                raise ExportError("--format ilostat writes marts.coverage_sdg131 only, not "
+                                  + ", ".join(t for t in chosen if t != "marts.coverage_sdg131"))
+        else:
+            chosen = available if all_tables else _resolve(names, available)
+        if not chosen:
+            raise ExportError(f"{warehouse} has no marts or ops tables")
+        if fmt == "xlsx":
+            _check_xlsx_limits(con, chosen)
+        out = _folder(out)
+        with _progress(progress, len(chosen)) as track:
+            if fmt == "xlsx":
+                target = out / (f"{chosen[0]}.xlsx" if len(chosen) == 1
+                                else f"{Path(warehouse).stem}.xlsx")
+                return [_write_xlsx(con, chosen, target, track)]
+            if fmt == "ilostat":
+                return [_write_ilostat(con, out / ILOSTAT_FILE) for _ in track(chosen)]
+            return [_write_copy(con, name, out / f"{name}.{fmt}", fmt) for name in track(chosen)]
+    except duckdb.Error as error:
+        raise ExportError(_first_line(error)) from None
+    except OSError as error:    # a full disk, a folder it may not write into
+        raise ExportError(f"cannot write into {out}: {error.strerror or error}") from None
+    finally:
+        con.close()
+
+
+def _first_line(error: Exception) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
+def _tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every exportable table and view, `schema.table`, marts first."""
+    schemas = ", ".join(_literal(s) for s in SCHEMAS)
+    rows = con.execute(
+        "select table_schema, table_name from information_schema.tables "
+        f"where table_catalog = current_database() and table_schema in ({schemas})"
+    ).fetchall()
+    return [f"{s}.{t}" for s, t in sorted(rows, key=lambda r: (SCHEMAS.index(r[0]), r[1]))]
+
+
+def _resolve(names: list[str], available: list[str]) -> list[str]:
+    """`schema.table` for each name; a bare name is a mart, else an ops table."""
+    known = {t.lower(): t for t in available}
+    chosen = []
+    for name in names:
+        key = name.lower()
+        candidates = [key] if "." in key else [f"{schema}.{key}" for schema in SCHEMAS]
+        found = next((known[c] for c in candidates if c in known), None)
+        if found is None:
+            raise ExportError(f"unknown table {name!r}; the warehouse has "
+                              + ", ".join(available))
+        chosen.append(found)
+    return list(dict.fromkeys(chosen))
+
+
+def _folder(out: Path) -> Path:
+    out = Path(out).expanduser()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ExportError(f"cannot write into {out}: {error.strerror or error}") from None
+    return out
+
+
+def _ident(name: str) -> str:
+    """`schema.table` as quoted SQL identifiers."""
+    return ".".join('"' + part.replace('"', '""') + '"' for part in name.split(".", 1))
+
+
+def _column(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+@contextmanager
+def _atomic(target: Path) -> Iterator[Path]:
+    """A temporary path beside `target`, renamed over it when the block succeeds."""
+    partial = target.with_name(f".{target.name}.partial")
+    partial.unlink(missing_ok=True)
+    try:
+        yield partial
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _select(con: duckdb.DuckDBPyConnection, source: str, fmt: str) -> tuple[list[str], str]:
+    """Columns and the SELECT that writes `source` (a table or a subquery) as `fmt`."""
+    relation = con.sql(f"select * from {source}")
+    columns, expressions = relation.columns, []
+    for name, dtype in zip(relation.columns, relation.types, strict=True):
+        col, kind = _column(name), dtype.id
+        if fmt == "parquet":
+            # Parquet has no 128-bit integer: DuckDB would write HUGEINT as DOUBLE. Sums of
+            # persons fit a BIGINT; one that did not would fail the export, not lose digits.
+            cast = {"hugeint": "bigint", "uhugeint": "ubigint"}.get(kind)
+            expressions.append(f"cast({col} as {cast}) as {col}" if cast else col)
+        elif kind in AS_IS:
+            if fmt == "xlsx" and kind in ("float", "double"):
+                # Excel has no NaN or infinity; such a cell is left empty.
+                expressions.append(f"case when isfinite({col}) then {col} end as {col}")
+            else:
+                expressions.append(col)
+        elif kind == ZONED:
+            # CSV keeps the offset (+00); Excel has no time zones: UTC wall-clock time.
+            expressions.append(col if fmt == "csv" else f"timezone('UTC', {col}) as {col}")
+        elif fmt == "csv":
+            expressions.append(f"{_guard_sql(col)} as {col}")
+        else:
+            # xlsx: text as text; the formula guard runs in Python after cleaning (see
+            # `_xlsx_text`), so that no removed character can uncover a leading '='.
+            expressions.append(f"cast({col} as varchar) as {col}")
+    return columns, f"select {', '.join(expressions)} from {source}"
+
+
+def _write_copy(con: duckdb.DuckDBPyConnection, name: str, target: Path, fmt: str) -> Path:
+    _, sql = _select(con, _ident(name), fmt)
+    options = "FORMAT csv, HEADER" if fmt == "csv" else "FORMAT parquet"
+    with _atomic(target) as partial:
+        con.execute(f"COPY ({sql}) TO {_literal(str(partial))} ({options})")
+    return target
+
+
+# --- xlsx -------------------------------------------------------------------------------------
+
+def sheet_names(tables: list[str]) -> dict[str, str]:
+    """A sheet name per table: Excel's 31 characters, its forbidden characters, unique.
+
+    `marts.coverage_sdg131` as it is; a longer name loses its schema
+    (`results_institutional_changes`), then its tail; a clash gets `~2`, `~3`...
+    """
+    used: set[str] = set()
+    names = {}
+    for table in tables:
+        base = table if len(table) <= SHEET_NAME_MAX else table.split(".", 1)[-1]
+        base = base.translate(SHEET_NAME_FORBIDDEN).strip("'")[:SHEET_NAME_MAX] or "sheet"
+        name, n = base, 1
+        # Sheet names are unique without regard to case; "History" is Excel's own.
+        while name.lower() in used or name.lower() == "history":
+            n += 1
+            suffix = f"~{n}"
+            name = base[:SHEET_NAME_MAX - len(suffix)] + suffix
+        used.add(name.lower())
+        names[table] = name
+    return names
+
+
+def _check_xlsx_limits(con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
+    """Fail before writing anything when a table does not fit in a sheet."""
+    for table in tables:
+        rows = con.execute(f"select count(*) from {_ident(table)}").fetchone()[0]
+        if rows + 1 > XLSX_MAX_ROWS:
+            raise ExportError(
+                f"{table} has {rows:,} rows; an xlsx sheet holds {XLSX_MAX_ROWS - 1:,} below "
+                "its header: export it as csv or parquet")
+        columns = len(con.sql(f"select * from {_ident(table)}").columns)
+        if columns > XLSX_MAX_COLUMNS:
+            raise ExportError(f"{table} has {columns:,} columns; an xlsx sheet holds "
+                              f"{XLSX_MAX_COLUMNS:,}: export it as csv or parquet")
+
+
+def _write_xlsx(con: duckdb.DuckDBPyConnection, tables: list[str], target: Path,
+                track: Callable[[list[str]], Iterator[str]]) -> Path:
+    # openpyxl: the maintained writer of .xlsx files (already used for the sample
+    # workbooks); its write-only mode streams each sheet to disk as rows are appended.
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    sheets = sheet_names(tables)
+    book = Workbook(write_only=True)
+    bold = Font(bold=True)
+    for table in track(tables):
+        sheet = book.create_sheet(sheets[table])
+        sheet.freeze_panes = "A2"
+        columns, sql = _select(con, _ident(table), "xlsx")
+        header = []
+        for name in columns:
+            cell = WriteOnlyCell(sheet, value=_xlsx_text(name))
+            cell.font = bold
+            header.append(cell)
+        sheet.append(header)
+        cursor = con.execute(sql)
+        while batch := cursor.fetchmany(XLSX_BATCH):
+            for row in batch:
+                sheet.append([_xlsx_cell(sheet, v) for v in row])
+    with _atomic(target) as partial:
+        book.save(partial)
+    return target
+
+
+def _xlsx_text(text: str) -> str:
+    """Text a sheet can hold: no XML-illegal control characters, at most 32,767 characters
+    (said in the cell when cut), and no leading formula character."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    text = neutralise(ILLEGAL_CHARACTERS_RE.sub("", text))
+    if len(text) > XLSX_MAX_CELL_CHARS:
+        marker = f" [... cut: {len(text):,} characters; the csv and parquet exports hold all]"
+        text = text[:XLSX_MAX_CELL_CHARS - len(marker)] + marker
+    return text
+
+
+def _xlsx_cell(sheet, value):
+    if not isinstance(value, str):
+        return value
+    text = _xlsx_text(value)
+    from openpyxl.cell.cell import ERROR_CODES
+
+    if text in ERROR_CODES:
+        # openpyxl would store the text "#N/A" as an error value; keep it text.
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.data_type = "s"
+        return cell
+    return text
+
+
+# --- ILOSTAT ----------------------------------------------------------------------------------
+
+def ilostat_sql(con: duckdb.DuckDBPyConnection) -> str:
+    """SELECT of marts.coverage_sdg131 in ILOSTAT's layout, one row per mart row."""
+    flags = [f for (f,) in con.execute(
+        "select distinct quality_flag from marts.coverage_sdg131").fetchall()]
+    unmapped = sorted(str(f) for f in flags if f not in ILOSTAT_FLAGS)
+    if unmapped:
+        raise ExportError(f"quality_flag {', '.join(unmapped)} has no ILOSTAT obs_status: "
+                          "add it to ILOSTAT_FLAGS in warehouse/export.py")
+
+    def case(position: int) -> str:
+        whens = " ".join(f"when {_literal(flag)} then {_literal(mapped[position])}"
+                         for flag, mapped in ILOSTAT_FLAGS.items()
+                         if flag is not None and mapped[position] is not None)
+        default = ILOSTAT_FLAGS[None][position]
+        return (f"case quality_flag {whens} else "
+                f"{_literal(default) if default is not None else 'null'} end")
+
+    return f"""
+        select
+            country_iso3 as ref_area,
+            {_literal(ILOSTAT_SOURCE_PREFIX)} || submission_id as source,
+            {_literal(ILOSTAT_INDICATOR)} as indicator,
+            sex,
+            series as classif1,
+            year as time,
+            coverage_pct as obs_value,
+            {case(0)} as obs_status,
+            null::varchar as note_classif,
+            {case(1)} as note_indicator,
+            null::varchar as note_source
+        from marts.coverage_sdg131
+        order by ref_area, classif1, time,
+            case sex when 'SEX_T' then 0 when 'SEX_M' then 1 else 2 end
+    """
+
+
+def _write_ilostat(con: duckdb.DuckDBPyConnection, target: Path) -> Path:
+    _, sql = _select(con, f"({ilostat_sql(con)}) as ilostat", "csv")
+    with _atomic(target) as partial:
+        con.execute(f"COPY ({sql}) TO {_literal(str(partial))} (FORMAT csv, HEADER)")
+    return target
+
+
+# --- progress ---------------------------------------------------------------------------------
+
+def _is_terminal(stream) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+@contextmanager
+def _progress(enabled: bool, total: int) -> Iterator[Callable[[list[str]], Iterator[str]]]:
+    """A `track(names)` iterator that draws one step per table on standard error.
+
+    Off unless `enabled` and standard error is a terminal (no bar in logs, pipes, cron).
+    """
+    stream = sys.stderr
+    if not (enabled and total and _is_terminal(stream)):
+        yield iter
+        return
+    # rich draws the bar: typer's own dependency for the command line's help and errors
+    # (and Prefect's), maintained by Textualize, so no new package comes with it.
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn(), console=Console(file=stream, force_terminal=True),
+                   transient=True)
+    with bar:
+        task = bar.add_task("export", total=total)
+
+        def track(names: list[str]) -> Iterator[str]:
+            for name in names:
+                bar.update(task, description=name)
+                yield name
+                bar.advance(task)
+
+        yield track
