@@ -18,6 +18,7 @@ import pandas as pd
 
 from ingest import raw
 from ingest.paths import DBT_PROJECT_DIR, EXPECTATIONS_DIR
+from ingest.population import bundled_population
 from ingest.reference import countries
 from warehouse.runs import RunFailed
 
@@ -57,9 +58,13 @@ def state_version(state_db: Path) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
-def copy_raw(state_db: Path, build_db: Path) -> dict[str, int]:
+def copy_raw(state_db: Path, build_db: Path, population: pd.DataFrame | None = None
+             ) -> dict[str, int]:
     """Create `build_db`, in STORAGE_VERSION, with the raw layer of `state_db` (no personal
-    data) and reference data. The file keeps its storage version when dbt reopens it."""
+    data) and reference data. The file keeps its storage version when dbt reopens it.
+
+    `population` (rows of ingest/population.py, e.g. from `load_population`) becomes
+    raw.ref_population, which weighs the regional marts; by default, the bundled seed."""
     build_db.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
     copied = {}
@@ -82,6 +87,10 @@ def copy_raw(state_db: Path, build_db: Path) -> dict[str, int]:
         con.register("_countries", frame)
         con.execute("create table raw.ref_countries as select * from _countries")
         con.unregister("_countries")
+        con.register("_population", bundled_population()[0] if population is None
+                     else population)
+        con.execute("create table raw.ref_population as select * from _population")
+        con.unregister("_population")
     finally:
         con.close()
     return copied

@@ -1,6 +1,9 @@
 -- SDG 1.3.1 for the ILO's five regions and the World: the reporting countries' numerators
 -- over their denominators (denominator-weighted), with how many countries reported and what
 -- share of the region's population they hold. Countries that did not report are not imputed.
+-- The population is model reference_population: one published source per build (World Bank
+-- SP.POP.TOTL by default, or UN WPP), which each row names, with whether any of the region's
+-- figures that year was carried forward or projected.
 with reported as (
     select
         c.*,
@@ -27,7 +30,9 @@ population as (
         d.ilo_region as region,
         p.country_iso3,
         p.year,
-        p.population
+        p.population,
+        p.estimate_kind,
+        p.source
     from {{ ref('reference_population') }} as p
     inner join {{ ref('dim_country') }} as d using (country_iso3)
     union all
@@ -35,7 +40,9 @@ population as (
         'World' as region,
         country_iso3,
         year,
-        population
+        population,
+        estimate_kind,
+        source
     from {{ ref('reference_population') }}
 ),
 
@@ -43,9 +50,13 @@ region_population as (
     select
         region,
         year,
-        sum(population) as population
+        sum(population) as population,
+        string_agg(distinct source, '; ' order by source) as population_source,
+        coalesce(bool_or(estimate_kind = 'carried_forward'), false)
+            as population_carried_forward,
+        coalesce(bool_or(estimate_kind = 'projected'), false) as population_projected
     from population
-    group by all
+    group by region, year
 )
 
 select
@@ -57,7 +68,14 @@ select
     sum(s.denominator) as denominator,
     100.0 * sum(s.numerator) / sum(s.denominator) as coverage_pct,
     count(*) as countries_reporting,
-    sum(p.population) / any_value(r.population) as population_share_reporting
+    sum(p.population) / any_value(r.population) as population_share_reporting,
+    any_value(r.population_source) as population_source,
+    coalesce(any_value(r.population_carried_forward), false) as population_carried_forward,
+    case
+        when bool_or(p.population is null) then 'population_not_covered'
+        when any_value(r.population_carried_forward) then 'population_carried_forward'
+        when any_value(r.population_projected) then 'population_projected'
+    end as quality_flag
 from scoped as s
 left join population as p using (region, country_iso3, year)
 left join region_population as r using (region, year)
