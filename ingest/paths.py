@@ -35,9 +35,11 @@ class Paths:
     marks); `docs`, the Great Expectations Data Docs statisticians open, with the dbt
     documentation of the published marts in `dbt_docs`; `gx_root`, GX's
     runtime project; `logs`; `dbt_target`, dbt's artefacts (manifest, partial parse);
-    `lock`, held by the one run allowed to write at a time. Beside the warehouse: `build`,
-    the next warehouse, built and gated there so that publishing is a rename (one name
-    for every run, so dbt's profile does not change and dbt can reuse its partial parse).
+    `publications`, the last publications kept read-only (`<publication_id>.duckdb`, see
+    warehouse/history.py); `lock`, held by the one run allowed to write at a time.
+    Beside the warehouse: `build`, the next warehouse, built and gated there so that
+    publishing is a rename (one name for every run, so dbt's profile does not change and
+    dbt can reuse its partial parse).
     """
 
     warehouse: Path
@@ -50,6 +52,7 @@ class Paths:
     gx_root = property(lambda self: self.home / "gx")
     logs = property(lambda self: self.home / "logs")
     dbt_target = property(lambda self: self.home / "dbt_target")
+    publications = property(lambda self: self.home / "publications")
     lock = property(lambda self: self.home / "spf.lock")
     build = property(lambda self: self.warehouse.with_name(f".{self.warehouse.stem}.build.duckdb"))
 

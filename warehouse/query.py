@@ -20,7 +20,9 @@ class QueryError(RuntimeError):
 
 # A query sees the published warehouse and nothing else: no other file is read or written
 # (no ATTACH, read_*, COPY ... TO, EXPORT, INSTALL), and the setting cannot be undone.
-CONFINED = {"enable_external_access": False, "lock_configuration": True}
+# Nor does a table name resolve to a Python object of the calling process.
+CONFINED = {"enable_external_access": False, "python_enable_replacements": False,
+            "lock_configuration": True}
 
 
 def run_query(warehouse: Path, sql: str) -> tuple[list[str], list[tuple]]:
