@@ -52,9 +52,14 @@ def resolve_token() -> str:
 
 
 def is_transient(task, task_run, state) -> bool:
-    """Retry condition: retry a fetch unless the token or a body was at fault."""
-    return not isinstance(state.result(raise_on_failure=False),
-                          rmt_api.AuthFailed | rmt_api.BadPage)
+    """Retry condition: retry a fetch only when trying again could help.
+
+    Not when the token was refused, nor when the API answered in a way another try minutes
+    later would repeat (a body that is not a page, a pagination loop, a redirect, a
+    Retry-After longer than a run waits): `FetchFailed.transient` says which.
+    """
+    failure = state.result(raise_on_failure=False)
+    return not isinstance(failure, rmt_api.FetchFailed) or failure.transient
 
 
 @task(name="fetch_rmt_pages", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[10, 60],

@@ -21,7 +21,7 @@ import pandas as pd
 from ingest import raw, state
 from ingest.outcomes import Outcome, Report, apply_gate
 from ingest.problems import Problem
-from ingest.rmt_api import AuthFailed, BadPage, FetchFailed
+from ingest.rmt_api import FetchFailed
 from ingest.rmt_contract import Page, parse_page
 from ingest.rmt_landing import SOURCE, Fetch, LandedPage, archived_fetch, export_fetches, land_pages
 from ingest.rmt_versions import TABLES, flatten, new_versions
@@ -68,9 +68,10 @@ def parse(fetch: Fetch) -> tuple[list[tuple[LandedPage, Page, list[dict]]], list
 def decide(fetch: Fetch, problems: list[Problem], frames: dict[str, pd.DataFrame] | None,
            seen: tuple[list[tuple], set[tuple]]) -> RmtOutcome:
     """The fate of one parsed fetch, from its problems and the versions `seen` before."""
-    if fetch.error:
-        status = "rejected" if fetch.error.code == "bad_page" else "failed"
-        return RmtOutcome(fetch=fetch, status=status, problems=problems)
+    if fetch.error:  # the API failed, or answered other than its contract: not bad data.
+        # Its one line says what the API did; what the pages' contract check found of the
+        # pages it sent before is beside the point until the API answers right.
+        return RmtOutcome(fetch=fetch, status="failed", problems=[fetch.error])
     if problems or frames is None:
         return RmtOutcome(fetch=fetch, status="rejected", problems=problems)
     items = len(frames["interventions"])
@@ -155,18 +156,18 @@ def ingest_api(con: duckdb.DuckDBPyConnection, base_url: str, archive: Path, run
 
     `fetch_pages(base_url, updated_since)` returns the API's pages or raises
     `FetchFailed` carrying the pages received; those are archived and the failed fetch is
-    recorded (nothing loaded, the mark unchanged), and the report's `error` says why.
+    recorded with the failure's code (nothing loaded, the mark unchanged), and the report's
+    `error` says why, so the run fails once the rest is published. An answer other than the
+    contract (a body that is not a page, pages that do not fit together) is the API failing
+    too, not bad data: the RMT's maintainers must fix the API, not a project report.
     """
     since = state.rmt_high_water_mark(con, base_url)
     failure, error = None, None
     try:
         received = fetch_pages(base_url, since)
-    except BadPage as bad:  # the API answered, with a body that is not a page: bad input
-        received, error = bad.pages, Problem("bad_page", str(bad), origin=base_url)
-    except FetchFailed as failed:  # the API did not answer well enough: the run fails
+    except FetchFailed as failed:
         received, failure = failed.pages, failed
-        code = "auth_failed" if isinstance(failed, AuthFailed) else "fetch_failed"
-        error = Problem(code, str(failed), origin=base_url)
+        error = Problem(failed.code, str(failed), origin=base_url)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     pages = land_pages(archive, [(f"api/{stamp}/page-{p.page:04d}.json", p.body, p.page, p.url)
                                  for p in received])

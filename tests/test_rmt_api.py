@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
+import pickle
 import socket
 import time
 import traceback
@@ -18,13 +20,19 @@ PATH = "/api/v1/interventions"
 TOKEN = "s3cret-T0ken-that-must-not-leak"
 AUTH = {"Authorization": f"Bearer {TOKEN}", "Accept": "application/json"}
 SINCE = "2026-11-01T00:00:00Z"
+JSON = "application/json"
 
 
 def page_body(page: int, next_page: int | None, n_items: int = 2) -> bytes:
-    """A page as the API might send it: odd spacing and non-ASCII text, to check bytes are kept."""
+    """A page as the API might send it: odd spacing and non-ASCII text, to check bytes are kept.
+
+    Pages before the last are of 5 interventions in all; a last page says how many came.
+    """
     items = [{"id": f"RMT-{page:03d}{i}", "title": "Extensión de la protección social"}
              for i in range(n_items)]
-    doc = {"items": items, "page": page, "page_size": 2, "total": 5, "next_page": next_page}
+    total = 5 if next_page is not None else (page - 1) * 2 + n_items
+    doc = {"items": items, "page": page, "page_size": 2, "total": total,
+           "next_page": next_page}
     return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode()
 
 
@@ -58,7 +66,7 @@ def test_fetches_every_page_byte_for_byte(httpserver, caplog):
     for n, body in bodies.items():
         httpserver.expect_request(
             PATH, query_string={"updated_since": SINCE, "page": str(n), "page_size": "2"},
-            headers=AUTH).respond_with_data(body, content_type="application/json")
+            headers=AUTH).respond_with_data(body, content_type=JSON)
 
     pages = fetch_pages(httpserver.url_for("/"), TOKEN, SINCE, page_size=2, backoff=0.05)
 
@@ -77,7 +85,8 @@ def test_fetches_every_page_byte_for_byte(httpserver, caplog):
 
 def test_no_updated_since_unless_given_and_page_size_capped(httpserver):
     httpserver.expect_request(PATH, query_string={"page": "1", "page_size": "500"},
-                              headers=AUTH).respond_with_data(page_body(1, None))
+                              headers=AUTH).respond_with_data(page_body(1, None),
+                                                              content_type=JSON)
 
     pages = fetch_pages(httpserver.url_for(""), TOKEN, page_size=5000, backoff=0.05)
 
@@ -114,7 +123,7 @@ def test_500_then_success(httpserver, caplog):
 
 def test_500_forever_fails_the_whole_fetch(httpserver):
     httpserver.expect_request(PATH, query_string={"page": "1", "page_size": "500"}) \
-        .respond_with_data(page_body(1, 2))
+        .respond_with_data(page_body(1, 2), content_type=JSON)
     handler, seen = counting(lambda: json_response(b"down", 500))
     httpserver.expect_request(PATH, query_string={"page": "2", "page_size": "500"}) \
         .respond_with_handler(handler)
@@ -124,6 +133,7 @@ def test_500_forever_fails_the_whole_fetch(httpserver):
 
     assert str(failed.value) == (
         f"RMT API: page 2 of {httpserver.url_for(PATH)} failed after 2 retries (HTTP 500)")
+    assert (failed.value.code, failed.value.transient) == ("fetch_failed", True)
     assert len(seen) == 3
     assert [p.page for p in failed.value.pages] == [1]
 
@@ -164,32 +174,39 @@ def test_connection_refused_fails_after_retries():
 def test_truncated_json_is_a_bad_page_kept_for_inspection(httpserver, cut_at, detail):
     good, cut = page_body(1, 2), page_body(2, 3)[:cut_at]
     httpserver.expect_request(PATH, query_string={"page": "1", "page_size": "500"}) \
-        .respond_with_data(good)
+        .respond_with_data(good, content_type=JSON)
     httpserver.expect_request(PATH, query_string={"page": "2", "page_size": "500"}) \
-        .respond_with_data(cut)
+        .respond_with_data(cut, content_type=JSON)
 
     with pytest.raises(BadPage) as bad:
         fetch_pages(httpserver.url_for("/"), TOKEN, backoff=0.05)
 
     assert str(bad.value).startswith(
         f"RMT API: page 2 of {httpserver.url_for(PATH)}: body is not valid JSON {detail}")
+    assert (bad.value.code, bad.value.transient) == ("not_json", False)
     assert [(p.page, p.body) for p in bad.value.pages] == [(1, good), (2, cut)]
 
 
-@pytest.mark.parametrize(("body", "problem"), [
-    (b'[{"id": "RMT-000123"}]', "body is a JSON list, not a page object"),
-    (b'{"data": [], "page": 1, "next_page": null}', "'items' is missing or not a list"),
-    (b'{"items": [], "page": 2, "next_page": null}', "'page' is 2, expected 1"),
-    (b'{"items": [], "page": 1, "next_page": 1}', "'next_page' is 1, expected 2 or null"),
-    (b'{"items": [], "page": 1}', "'next_page' is 'missing', expected 2 or null"),
+@pytest.mark.parametrize(("body", "code", "problem"), [
+    (b'[{"id": "RMT-000123"}]', "bad_envelope", "body is a JSON list, not a page object"),
+    (b'{"data": [], "page": 1, "next_page": null}', "bad_envelope",
+     "'items' is missing or not a list"),
+    (b'{"items": [], "page": 2, "next_page": null}', "wrong_page", "'page' is 2, expected 1"),
+    (b'{"items": [], "page": 1, "next_page": 1}', "pagination_loop",
+     "'next_page' is 1, expected 2 or null: page 1 again, a pagination loop"),
+    (b'{"items": [], "page": 1}', "bad_envelope",
+     "'next_page' is 'missing', expected 2 or null"),
+    (b'{"items": [], "page": 1, "next_page": null, "total": "0"}', "bad_envelope",
+     "'total' is '0', expected the number of interventions"),
 ])
-def test_body_without_the_envelope_is_a_bad_page(httpserver, body, problem):
-    httpserver.expect_request(PATH).respond_with_data(body)
+def test_body_without_the_envelope_is_a_bad_page(httpserver, body, code, problem):
+    httpserver.expect_request(PATH).respond_with_data(body, content_type=JSON)
 
     with pytest.raises(BadPage) as bad:
         fetch_pages(httpserver.url_for("/"), TOKEN, backoff=0.05)
 
     assert str(bad.value) == f"RMT API: page 1 of {httpserver.url_for(PATH)}: {problem}"
+    assert (bad.value.code, bad.value.transient) == (code, False)
     assert [p.body for p in bad.value.pages] == [body]
     assert len(httpserver.log) == 1
 
@@ -220,6 +237,7 @@ def test_other_4xx_reports_status_and_scrubbed_excerpt(httpserver):
     assert type(failed.value) is FetchFailed
     assert str(failed.value) == (f"RMT API: page 1 of {httpserver.url_for(PATH)} failed "
                                  '(HTTP 400): {"detail": "unknown parameter", "auth": "***"}')
+    assert (failed.value.code, failed.value.transient) == ("unexpected_status", False)
     assert len(httpserver.log) == 1
 
 
@@ -229,3 +247,56 @@ def test_unusable_token_is_refused_before_any_request(httpserver):
             fetch_pages(httpserver.url_for("/"), token)
         assert TOKEN not in exception_text(refused.value)
     assert httpserver.log == []
+
+
+@pytest.mark.parametrize(("answer", "code"), [
+    (lambda: Response(b"", status=302, headers={
+        "Location": f"http://127.0.0.1:9/login?token={TOKEN}"}), "redirected"),
+    (lambda: Response(f"<html><p>Sign in again: {TOKEN}</p></html>".encode(),
+                      content_type="text/html"), "not_json"),
+    (lambda: Response(page_body(1, None), content_type=f"text/html; x={TOKEN}"),
+     "wrong_content_type"),
+    (lambda: json_response(b"{}", 429, **{"Retry-After": "3600"}), "wait_too_long"),
+    (lambda: Response(gzip.compress(TOKEN.encode() * 3)[:-12], content_type=JSON,
+                      headers={"Content-Encoding": "gzip"}), "bad_encoding"),
+    (lambda: json_response(page_body(1, 1)), "pagination_loop"),
+    (lambda: json_response(f'{{"error": "{TOKEN} expired"}}'.encode(), 404),
+     "unexpected_status"),
+], ids=["redirect", "html", "content-type", "wait", "gzip", "loop", "404"])
+def test_no_failure_of_the_answer_leaks_the_token(httpserver, caplog, answer, code):
+    """The failures of an answer outside the contract, each with the token echoed where a
+    server could put it: not in the message, the exception chain or any log, and the
+    exception survives pickling (Prefect may keep a task's exception) with its code."""
+    caplog.set_level(logging.DEBUG)
+    httpserver.expect_request(PATH).respond_with_handler(lambda request: answer())
+
+    with pytest.raises(FetchFailed) as failed:
+        fetch_pages(httpserver.url_for("/"), TOKEN, retries=1, backoff=0.01)
+
+    assert failed.value.code == code
+    assert TOKEN not in exception_text(failed.value)
+    assert TOKEN not in caplog.text
+    assert failed.value.__context__ is None and failed.value.__cause__ is None
+    again = pickle.loads(pickle.dumps(failed.value))
+    assert (type(again), str(again), again.code, again.transient, again.pages) == (
+        type(failed.value), str(failed.value), code, failed.value.transient,
+        failed.value.pages)
+
+
+def test_a_redirect_is_not_followed(httpserver):
+    """The token goes to the configured URL only: a redirect, even to the same server, fails
+    the fetch (`redirected`) after one request, and the target is never asked."""
+    httpserver.expect_request(PATH).respond_with_response(
+        Response(b"", status=301, headers={"Location": "/moved" + PATH}))
+    httpserver.expect_request("/moved" + PATH).respond_with_data(page_body(1, None),
+                                                                 content_type=JSON)
+
+    with pytest.raises(FetchFailed) as failed:
+        fetch_pages(httpserver.url_for("/"), TOKEN, backoff=0.01)
+
+    assert str(failed.value) == (
+        f"RMT API: page 1 of {httpserver.url_for(PATH)} was redirected (HTTP 301) to "
+        f"{httpserver.url_for('/moved' + PATH)}; redirects are not followed, so the token goes "
+        f"only to {httpserver.url_for('/')}: set the RMT API URL to where the API answers")
+    assert (failed.value.code, failed.value.transient) == ("redirected", False)
+    assert [request.path for request, _ in httpserver.log] == [PATH]

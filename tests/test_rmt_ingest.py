@@ -138,18 +138,28 @@ def test_a_server_error_that_persists_loads_nothing_and_keeps_the_mark(paths, rm
     assert rmt_api.requests[0]["updated_since"] == "2017-01-01T00:00:00Z"
 
 
-def test_truncated_json_rejects_the_fetch_and_keeps_the_body(paths, rmt_api):
+def test_truncated_json_fails_the_fetch_and_keeps_the_body(paths, rmt_api):
+    """A whole HTTP answer (its Content-Length met) whose JSON stops short: the API failed.
+
+    No project report is at fault, so it is no rejected delivery: the fetch fails with
+    `not_json`, and the run fails once the rest is published. The body stays archived.
+    """
     rmt_api.interventions = [intervention(n) for n in range(1, 5)]
     cut = rmt_api.body(2, None)[:-40]
     rmt_api.script = [None, Response(cut, content_type="application/json")]
 
     summary = ingest(paths, rmt_api)
 
-    assert summary["counts"] == {"rejected": 1}
-    assert "error" not in summary  # bad content is not a failed run: the rest goes on
+    assert summary["counts"] == {"failed": 1}
     reason = summary["rejected"][0]
-    assert reason["reason_code"] == "bad_page"
+    assert reason["reason_code"] == "not_json"
+    assert state(paths, "select status, reason_code from raw.rmt_fetches") == [
+        ("failed", "not_json")]
     assert "page 2" in reason["reason"] and "not valid JSON" in reason["reason"]
+    assert summary["error"] == reason["reason"].removeprefix(f"{rmt_api.url}: ")
+    with pytest.raises(RunFailed, match="project reports not loaded: .*page 2 .*not valid JSON"):
+        pipeline.fail_if_a_source_failed({"rmt": summary})
+    assert len(rmt_api.requests) == 2  # a body is not asked for again
     assert versions(paths) == []
     assert mark(paths, rmt_api) is None
     assert archived(paths, cut).read_bytes() == cut
