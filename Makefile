@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup browser run test lint lock sample bench clean
+.PHONY: setup browser office run test lint lock sample bench clean
 
 setup: $(STAMP)
 
@@ -25,9 +25,17 @@ browser:
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; } || \
 	  echo "make: install Debian's chromium and chromium-driver (as root) for the browser test"
 
+## Debian's headless LibreOffice Calc, for the tests that read workbooks saved by LibreOffice
+## (.xls, .ods, .xlsx) and not only by openpyxl.
+office:
+	@command -v soffice >/dev/null || \
+	  { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-calc-nogui; } || \
+	  echo "make: install Debian's libreoffice-calc-nogui (as root) for the workbook format tests"
+
 ## Lint (Python, the layer contract, the dbt SQL), then the whole test suite (includes the
 ## real Prefect server test).
-test: lint browser
+test: lint browser office
 	$(BIN)/python -m pytest
 
 lint: setup

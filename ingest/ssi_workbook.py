@@ -5,21 +5,36 @@ workbooks (four languages, titles above headers, columns in any order, text
 numbers with local separators, many spellings of "missing"), strict about what
 the numbers mean (negative counts, unknown codes, sex splits above totals...).
 Every problem names its sheet, cell and value, as in
-`Beneficiaries!E14: 'abc' is not a number`.
+`Beneficiaries!E14: 'abc' is not a number`, and says what the focal point can do.
+
+Focal points send what their office suite saves: `.xlsx`, `.xlsm`, `.xls`, `.xlsb` or
+`.ods`, told apart by their content, not their name; python-calamine reads them all the
+same way. What calamine does not tell is read from the file itself, only where it is
+needed: an error value (`#DIV/0!`) or a formula never calculated reads as a blank in
+calamine, so cells holding them are found in the sheet's own XML or records; an
+encrypted workbook is recognised before calamine fails on it; and the file's size and
+each sheet's rows are checked before the data is read into memory.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import html
+import io
 import json
+import posixpath
 import re
+import struct
+import xml.etree.ElementTree as ET
+import zipfile
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pycountry
-from openpyxl.utils.cell import get_column_letter
-from python_calamine import CalamineWorkbook
+from openpyxl.utils.cell import column_index_from_string, get_column_letter
+from python_calamine import CalamineWorkbook, PasswordError, SheetVisibleEnum
 
 from ingest.problems import Problem, Rejected
 from ingest.reference import COUNTRY_CODES
@@ -44,6 +59,13 @@ MAX_PROBLEMS = 50
 # The spreadsheet formats a focal point may send; python-calamine reads them all.
 FORMATS = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 FIRST_YEAR = 1990
+# What one submission may weigh. A workbook of the inquiry is a few tens of KB; the
+# limits keep one mistaken file (a database dump, a zip bomb) from taking the memory of
+# the run. The file size is checked before the file is opened, the unpacked size of a
+# zip-based workbook from its directory, a sheet's rows before its cells are read.
+MAX_FILE_BYTES = 50 * 2**20
+MAX_UNPACKED_BYTES = 500 * 2**20
+MAX_ROWS = 100_000
 
 # Which columns a table cannot do without, and how each column is typed.
 REQUIRED_COLUMNS = {
@@ -77,6 +99,23 @@ CURRENCIES = {c.alpha_3 for c in pycountry.currencies}
 GROUPED = {False: r"\d{{1,3}}({0}\d{{3}})*",
            True: r"(\d{{1,3}}({0}\d{{3}})*|\d{{1,2}}({0}\d{{2}})*{0}\d{{3}})"}
 SPACE_GROUPS = re.compile(r"[ \u00a0\u202f\u2009\u2007'\u2019]+")
+# How a number is written in a workbook of each language, for the messages.
+NUMBER_EXAMPLES = {"en": "1,234.5", "fr": "1 234,5", "es": "1.234,5", "pt": "1 234,5"}
+# The error values of Excel and LibreOffice, as a cell shows them (and as some files
+# store them, as text). LibreOffice shows some errors as Err:NNN.
+ERROR_TEXT = re.compile(
+    r"#(NULL!|DIV/0!|VALUE!|REF!|NAME\?|NUM!|N/A|GETTING_DATA|SPILL!|CALC!|FIELD!|"
+    r"BLOCKED!|CONNECT!|BUSY!|UNKNOWN!|EXTERNAL!|PYTHON!)|Err:\d{3}", re.IGNORECASE)
+# Dates written as text on the cover: ISO first, then day/month/year.
+ISO_SLASHED = re.compile(r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})")
+DAY_MONTH_YEAR = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})")
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
+               "September", "October", "November", "December")
+ACT_UNREADABLE = ("open it in Excel or LibreOffice, save it again as a workbook (.xlsx) "
+                  "and send the saved file")
+ACT_PASSWORD = ("remove the password and send again (Excel: File > Info > Protect "
+                "Workbook > Encrypt with Password, then clear the password and save; "
+                "LibreOffice: File > Save As, untick 'Save with password')")
 
 
 class RejectedWorkbook(Rejected):
@@ -110,6 +149,23 @@ class ParsedSubmission:
                 "revision": self.revision}
 
 
+@dataclass(frozen=True)
+class CellError:
+    """A cell whose value is an error (`#DIV/0!`), or a formula with no saved result.
+
+    calamine reads both as a blank; the parser puts one of these in their place, so that
+    an error is reported where it is instead of passing for "not reported".
+    """
+
+    error: str | None  # '#DIV/0!', 'Err:502'; None: a formula that was never calculated
+    formula: str | None = None
+
+    def __str__(self) -> str:
+        if self.error:
+            return self.error
+        return f"={self.formula}" if self.formula else "(formula)"
+
+
 def submission_id(country_iso3: str, reference_year: int, revision: int) -> str:
     """The readable identity of a submission, e.g. `KHM-2019-r2`."""
     return f"{country_iso3}-{reference_year}-r{revision}"
@@ -122,6 +178,14 @@ def cell_name(row: int, col: int) -> str:
 
 def is_missing(value: object) -> bool:
     return value is None or (isinstance(value, str) and normalise_label(value) in MISSING_MARKERS)
+
+
+def is_error(value: object) -> bool:
+    """An error value or an uncalculated formula, or text that is an error value."""
+    if type(value) is str:
+        return ("#" in value or "Err:" in value) and ERROR_TEXT.fullmatch(
+            value.strip()) is not None
+    return type(value) is CellError
 
 
 def show(value: object) -> str:
@@ -181,6 +245,43 @@ def parse_number(value: object, language: str) -> float | None:
     return sign * float(text)
 
 
+def parse_date(value: object, language: str) -> dt.date:
+    """A cover date: a date cell, or text. Raises ValueError saying why it is not one.
+
+    Text may be ISO (2020-03-01, 2020/03/01, or with a time) or day/month/year
+    (01/03/2020, 01.03.2020, 01-03-2020), the order French, Spanish and Portuguese
+    workbooks use. In an English workbook 03/04/2020 may mean either order, so it is
+    only read when one of the two numbers is above 12.
+    """
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("is not a date")
+    text = " ".join(value.split())
+    for reader in (dt.date.fromisoformat, lambda t: dt.datetime.fromisoformat(t).date()):
+        try:
+            return reader(text)
+        except ValueError:
+            pass
+    if match := ISO_SLASHED.fullmatch(text):
+        year, month, day = (int(part) for part in match.groups())
+    elif match := DAY_MONTH_YEAR.fullmatch(text):
+        day, month, year = (int(part) for part in match.groups())
+        if language == "en" and day <= 12 and month <= 12 and day != month:
+            raise ValueError(f"could be {day} {MONTH_NAMES[month - 1]} or {month} "
+                             f"{MONTH_NAMES[day - 1]}")
+        if language == "en" and month > 12 >= day:
+            day, month = month, day  # written month first, as in the United States
+    else:
+        raise ValueError("is not a date")
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise ValueError("is not a date (no such day)") from None
+
+
 def _text(value: object) -> str | None:
     """A cell as trimmed text (numbers without a spurious .0); None when missing."""
     if is_missing(value):
@@ -209,69 +310,669 @@ def _language(votes: Counter[str]) -> str:
     return best[0] if best and votes[best[0]] else "en"
 
 
+def _refuse(code: str, message: str, sheet: str | None = None) -> RejectedWorkbook:
+    """A rejection of the whole file, before any of its cells could be read."""
+    return RejectedWorkbook([Problem(code, message, sheet=sheet)])
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 2**20:,.1f} MB"
+
+
+# ---------------------------------------------------------------------------------------
+# Reading the file: which format it really is, and what calamine does not say.
+
+
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+CFB_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")  # an OLE2 compound file: .xls, or encrypted
+CHUNK = 2**20
+SMALL_PART = 16 * 2**20  # zip members up to this size are inflated in memory, larger streamed
+# A formula or an error (t="e") in a sheet's XML, with or without a namespace prefix, is
+# found by byte searches (_has_formula), much faster than a regular expression over every
+# sheet. Every formula ends in </f> (a shared formula's other cells are <f .../>, but its
+# first cell holds the text).
+OOXML_DIMENSION = re.compile(rb'dimension\s+ref="(?:[A-Za-z]+\d+:)?[A-Za-z]+(\d+)"')
+OOXML_REF = re.compile(r"([A-Za-z]+)(\d+)")
+OOXML_ROW_NUMBER = re.compile(rb'(?:<|:)row\s[^>]*?\br="(\d+)"')
+# Start tags and their attributes (local names), for the small workbook and relation parts.
+XML_SHEET = re.compile(r"<(?:[\w.-]+:)?sheet\s([^>]*)>")
+XML_RELATIONSHIP = re.compile(r"<(?:[\w.-]+:)?Relationship\s([^>]*)>")
+XML_ATTRIBUTES = {
+    name: re.compile(rf"""(?:^|\s)(?:[\w.-]+:)?{name}\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+    for name in ("Id", "Target", "name", "id")}
+# BIFF (.xls) and BIFF12 (.xlsb) error codes.
+BINARY_ERRORS = {0x00: "#NULL!", 0x07: "#DIV/0!", 0x0F: "#VALUE!", 0x17: "#REF!",
+                 0x1D: "#NAME?", 0x24: "#NUM!", 0x2A: "#N/A", 0x2B: "#GETTING_DATA"}
+ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+ODS_TEXT_P = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}p"
+ODS_VALUE_TYPE = "{urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0}" \
+    "value-type"
+ODS_ERROR_MARK = b'value-type="error"'
+
+Errors = dict[tuple[int, int], CellError]
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+class _Workbook:
+    """One workbook file: its real format, calamine's reader, and the cells calamine blanks.
+
+    The file is read from disk once (its size checked first); calamine and the checks
+    below read the same bytes. `kind` is found from the content ("xlsx" also stands for
+    .xlsm), so a workbook saved under another format's name is still read for what it is.
+    """
+
+    def __init__(self, path: Path):
+        try:
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES:
+                raise _refuse("too_large", f"the file is {_megabytes(size)}, more than the "
+                              f"{_megabytes(MAX_FILE_BYTES)} a workbook may be: remove "
+                              "pictures, copies of sheets and data that are not part of the "
+                              "inquiry, save it and send again")
+            self.data = path.read_bytes()
+        except OSError as error:
+            raise _refuse("unreadable_file", f"the file cannot be opened ({error.strerror}): "
+                          "send it again") from None
+        self.zip: _Zip | None = None
+        self._parts: dict[str, str | None] | None = None
+        self._formulas: dict[str, bool] = {}
+        self._errors: dict[str, Errors] | None = None
+        head = self.data[:8]
+        if head.startswith(CFB_MAGIC):
+            self.kind = _compound_kind(self.data)
+        elif head[:4] in ZIP_MAGIC:
+            self.zip = _Zip(self.data)
+            self.kind = self.zip.kind()
+        else:
+            raise _refuse("unreadable_file", f"this is not a spreadsheet workbook "
+                          f"({_what_it_is(head, path)}): {ACT_UNREADABLE}")
+        try:
+            # From a file object, calamine picks its reader by content, not by the name.
+            self.book = CalamineWorkbook.from_filelike(io.BytesIO(self.data))
+            self.names = list(self.book.sheet_names)
+            self.hidden = {m.name for m in self.book.sheets_metadata
+                           if m.visible != SheetVisibleEnum.Visible}
+        except PasswordError:
+            raise _refuse("encrypted_workbook", "the workbook is protected by a password, "
+                          f"so it cannot be read: {ACT_PASSWORD}") from None
+        except Exception as error:  # calamine raises several types for damaged files
+            raise _damaged(error) from None
+
+    def close(self) -> None:
+        if getattr(self, "book", None) is not None:
+            self.book.close()
+        self.data = b""
+
+    def grid(self, name: str, problems: _Collector) -> list[list] | None:
+        """The cells of a sheet, error cells marked; None (with a problem) when too long."""
+        rows = self._rows_before_reading(name)
+        sheet = None
+        if rows is None or rows <= MAX_ROWS:
+            try:
+                sheet = self.book.get_sheet_by_name(name)
+            except Exception as error:  # a damaged sheet part
+                raise _damaged(error) from None
+            rows = sheet.end[0] + 1 if sheet.end else 0
+        if rows > MAX_ROWS:
+            problems.add("too_many_rows", f"the sheet is used down to row {rows:,}, more than "
+                         f"the {MAX_ROWS:,} rows a sheet may have: delete the rows below the "
+                         "table (even empty or only formatted ones), save and send again", name)
+            return None
+        grid = sheet.to_python(skip_empty_area=False)
+        for (r, c), error in self._cell_errors(name).items():
+            while len(grid) <= r:
+                grid.append([])
+            row = grid[r]
+            if len(row) <= c:
+                row.extend([""] * (c + 1 - len(row)))
+            row[c] = error
+        return grid
+
+    def _rows_before_reading(self, name: str) -> int | None:
+        """The rows of a sheet from its metadata, before calamine reads its cells."""
+        part = self._part(name)
+        if part is None:
+            return None
+        try:
+            if self.kind == "xlsx":
+                rows, self._formulas[name] = _ooxml_scan(self.zip, part)
+                return rows
+            return _xlsb_dimension(self.zip, part)
+        except Exception:  # calamine, reading the sheet next, says whether it is damaged
+            return None
+
+    def _part(self, name: str) -> str | None:
+        if self.kind not in ("xlsx", "xlsb"):
+            return None
+        if self._parts is None:
+            try:
+                self._parts = _sheet_parts(self.zip, self.kind)
+            except Exception:  # calamine read the workbook: leave the extra checks out
+                self._parts = {}
+        return self._parts.get(name)
+
+    def _cell_errors(self, name: str) -> Errors:
+        try:
+            if self.kind == "xlsx":
+                part = self._part(name)
+                return _ooxml_errors(self.zip, part) if part and self._formulas.get(
+                    name, True) else {}
+            if self.kind == "xlsb":
+                part = self._part(name)
+                return _xlsb_errors(self.zip, part) if part else {}
+            if self._errors is None:  # .xls and .ods: one pass over the whole workbook
+                self._errors = (_xls_errors(self.data) if self.kind == "xls"
+                                else _ods_errors(self.zip))
+            return self._errors.get(name, {})
+        except Exception:
+            # calamine has read the sheet: a part these checks cannot follow (XML stricter
+            # parsers refuse, records out of the usual order) is not a damaged workbook.
+            # Its error cells then read as blanks, as they would without the checks.
+            return {}
+
+
+class _Zip:
+    """A zip-based workbook in memory: its directory, and its members.
+
+    Small members are inflated straight from the bytes, several times faster than
+    zipfile's reader for the small parts of a workbook, and never beyond the size the
+    directory declares (which the unpacked-size limit has checked).
+    """
+
+    def __init__(self, data: bytes):
+        self.data = data
+        try:
+            self.archive = zipfile.ZipFile(io.BytesIO(data))
+            self.infos = {info.filename: info for info in self.archive.infolist()}
+        except Exception as error:
+            raise _damaged(error) from None
+        self.lower = {name.lower(): name for name in self.infos}
+
+    def kind(self) -> str:
+        """xlsx (or xlsm), xlsb or ods; rejects a zip that is none, too big or encrypted."""
+        unpacked = sum(info.file_size for info in self.infos.values())
+        names = self.infos
+        kind = ("ods" if "content.xml" in names else "xlsb" if "xl/workbook.bin" in names
+                else "xlsx" if "xl/workbook.xml" in names else None)
+        if unpacked > MAX_UNPACKED_BYTES:
+            raise _refuse("too_large", f"the workbook unpacks to {_megabytes(unpacked)}, more "
+                          f"than the {_megabytes(MAX_UNPACKED_BYTES)} a workbook may hold: "
+                          "remove pictures, copies of sheets and data that are not part of "
+                          "the inquiry, save it and send again")
+        if kind is None:
+            raise _refuse("unreadable_file", "this is a zip archive but not a workbook: send "
+                          "the workbook itself (.xlsx), not an archive or another document")
+        if kind == "ods" and "META-INF/manifest.xml" in names and \
+                b"encryption-data" in self.read("META-INF/manifest.xml"):
+            raise _refuse("encrypted_workbook", "the workbook is protected by a password, "
+                          f"so it cannot be read: {ACT_PASSWORD}")
+        return kind
+
+    def find(self, name: str) -> str | None:
+        return self.lower.get(name.lower())
+
+    def size(self, name: str) -> int:
+        return self.infos[name].file_size
+
+    def read(self, name: str) -> bytes:
+        info = self.infos[name]
+        start = info.header_offset
+        if info.compress_type not in (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED) or \
+                info.flag_bits & 1 or self.data[start:start + 4] != b"PK\x03\x04":
+            return self.archive.read(name)
+        name_length, extra_length = struct.unpack_from("<HH", self.data, start + 26)
+        start += 30 + name_length + extra_length
+        raw = self.data[start:start + info.compress_size]
+        if info.compress_type == zipfile.ZIP_STORED:
+            return raw
+        inflated = zlib.decompressobj(-15).decompress(raw, info.file_size + 1)
+        if len(inflated) != info.file_size:
+            raise zipfile.BadZipFile(f"member {name} is damaged")
+        return inflated
+
+    def stream(self, name: str):
+        """A file object over a member: in memory when small, else zipfile's reader."""
+        if self.size(name) <= SMALL_PART:
+            return io.BytesIO(self.read(name))
+        return self.archive.open(name)
+
+
+def _damaged(error: Exception) -> RejectedWorkbook:
+    detail = " ".join(str(error).split())[:120] or type(error).__name__
+    return _refuse("unreadable_file", "the file is damaged or incomplete (perhaps cut short "
+                   f"when it was sent) and cannot be read ({detail}): {ACT_UNREADABLE}")
+
+
+def _what_it_is(head: bytes, path: Path) -> str:
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith((b"<html", b"<!doc", b"<?xml", b"<table")):
+        return "a web page or XML file"
+    if head.startswith(b"%PDF"):
+        return "a PDF document"
+    if not head:
+        return "an empty file"
+    if all(32 <= b < 127 or b in b"\t\r\n" for b in head):
+        return "a text or CSV file"
+    return f"its content is not that of a {path.suffix or 'spreadsheet'} file"
+
+
+def _compound_kind(data: bytes) -> str:
+    """An OLE2 compound file: an .xls workbook, or an encrypted workbook of any format.
+
+    msoffcrypto-tool is a dependency for this: it tells an encrypted .xlsx/.xlsm/.xlsb
+    (a compound file holding the encrypted package) or a password-protected .xls (a
+    FILEPASS record) from a plain .xls, which calamine alone reports as damaged.
+    """
+    import msoffcrypto  # only for compound files
+    import olefile
+
+    try:
+        encrypted = msoffcrypto.OfficeFile(io.BytesIO(data)).is_encrypted()
+    except Exception:  # not an Office file msoffcrypto knows, or a damaged one
+        encrypted = False
+    try:
+        with olefile.OleFileIO(data) as ole:
+            streams = {"/".join(entry) for entry in ole.listdir()}
+    except Exception as error:
+        raise _damaged(error) from None
+    if encrypted or "EncryptedPackage" in streams:
+        raise _refuse("encrypted_workbook", "the workbook is protected by a password, so "
+                      f"it cannot be read: {ACT_PASSWORD}")
+    if "Workbook" in streams or "Book" in streams:
+        return "xls"
+    raise _refuse("unreadable_file", "this is an Office file but not a workbook (perhaps a "
+                  f"Word or PowerPoint document): {ACT_UNREADABLE}")
+
+
+def _sheet_parts(archive: _Zip, kind: str) -> dict[str, str | None]:
+    """Sheet name -> the zip member holding it, from the workbook part and its relations."""
+    workbook = "xl/workbook.xml" if kind == "xlsx" else "xl/workbook.bin"
+    targets = {}
+    rels = archive.find(f"xl/_rels/{posixpath.basename(workbook)}.rels")
+    for element in XML_RELATIONSHIP.finditer(archive.read(rels).decode() if rels else ""):
+        target = _attribute(element.group(1), "Target") or ""
+        target = target[1:] if target.startswith("/") else f"xl/{target}"
+        if "./" in target:
+            target = posixpath.normpath(target)
+        targets[_attribute(element.group(1), "Id")] = archive.find(target)
+    parts = {}
+    if kind == "xlsx":
+        for element in XML_SHEET.finditer(archive.read(workbook).decode()):
+            name = _attribute(element.group(1), "name")
+            parts[name] = targets.get(_attribute(element.group(1), "id"))
+        return parts
+    for typ, body in _xlsb_records(archive.read(workbook)):
+        if typ == 0x9C:  # BrtBundleSh: state, tab id, relation id, name
+            rel_id, at = _wide_string(body, 8)
+            name, _ = _wide_string(body, at)
+            parts[name] = targets.get(rel_id)
+    return parts
+
+
+def _attribute(text: str, name: str) -> str | None:
+    """An attribute of an XML start tag by its local name (any prefix), entities resolved.
+
+    String searches first (`name="`, after a space or a prefix's colon), the regular
+    expression only when they find nothing: several times faster on these small parts.
+    """
+    value = None
+    for quote in ('"', "'"):
+        key = f"{name}={quote}"
+        at = text.find(key)
+        while at > 0 and not (text[at - 1].isspace() or text[at - 1] == ":"):
+            at = text.find(key, at + 1)  # sheetId= is not Id=
+        if at >= 0:
+            start = at + len(key)
+            end = text.find(quote, start)
+            value = text[start:end] if end >= 0 else None
+            break
+    if value is None:
+        match = XML_ATTRIBUTES[name].search(text)
+        if match is None:
+            return None
+        value = match.group(1) if match.group(1) is not None else match.group(2)
+    return html.unescape(value) if "&" in value else value
+
+
+def _has_formula(data: bytes) -> bool:
+    # b"f>" ends every formula element and b'"e"' every error type: one pass each first.
+    return (b"f>" in data and (b"</f>" in data or b":f>" in data)) or b't="e"' in data
+
+
+def _rows_in(data: bytes) -> int:
+    return sum(data.count(mark) for mark in (b"<row ", b"<row>", b":row ", b":row>"))
+
+
+def _ooxml_scan(archive: _Zip, part: str) -> tuple[int | None, bool]:
+    """A sheet's last row, and whether it holds formulas or errors, before calamine reads it.
+
+    The last row comes from the sheet's <dimension>; without one, from its last <row>
+    (the rows are counted while the XML streams by). Stops at a dimension over the row
+    limit, or at the first formula or error once the rows are known; a big sheet is
+    streamed, so a plain sheet is only inflated, never parsed nor held whole.
+    """
+    with archive.stream(part) as stream:
+        head = stream.read(CHUNK)
+        at = head.find(b"dimension", 0, 8192)  # a string search, then the expression
+        match = OOXML_DIMENSION.match(head, at) if at >= 0 else None
+        rows = int(match.group(1)) if match else None
+        if rows is not None and rows > MAX_ROWS:
+            return rows, False
+        found, last, count = False, 0, 0
+        chunk, tail = head, b""
+        while chunk:
+            data = tail + chunk
+            found = found or _has_formula(data)
+            if rows is None:
+                count += _rows_in(data) - _rows_in(tail)
+                start = max(data.rfind(b"<row "), data.rfind(b":row "))
+                numbered = OOXML_ROW_NUMBER.match(data, start) if start >= 0 else None
+                last = max(last, int(numbered.group(1)) if numbered else 0)
+                if max(last, count) > MAX_ROWS:
+                    return max(last, count), found
+            elif found:
+                break
+            tail, chunk = chunk[-16:], stream.read(CHUNK)
+    return (rows if rows is not None else max(last, count) or None), found
+
+
+def _ooxml_errors(archive: _Zip, part: str) -> Errors:
+    """Cells of an OOXML sheet cached as an error (t="e"), or formulas with no cached value.
+
+    A formula whose result is an empty text is cached as t="str" with an empty <v>: that
+    is a value (blank), not a missing one.
+    """
+    errors: Errors = {}
+    row = col = -1
+    with archive.stream(part) as stream:
+        for event, elem in ET.iterparse(stream, events=("start", "end")):
+            tag = _local(elem.tag)
+            if event == "start":
+                if tag == "row":
+                    row = int(elem.get("r")) - 1 if elem.get("r") else row + 1
+                    col = -1
+                elif tag == "c":
+                    ref = OOXML_REF.fullmatch(elem.get("r") or "")
+                    col = column_index_from_string(ref.group(1).upper()) - 1 if ref else col + 1
+                continue
+            if tag == "c":
+                kind, formula, value = elem.get("t"), None, None
+                for child in elem:
+                    if _local(child.tag) == "f":
+                        formula = child.text or ""
+                    elif _local(child.tag) == "v":
+                        value = child.text
+                if kind == "e":
+                    errors[(row, col)] = CellError(value or "#ERROR", formula or None)
+                elif formula is not None and not value and kind not in ("str", "s", "inlineStr"):
+                    errors[(row, col)] = CellError(None, formula or None)
+                elem.clear()
+            elif tag == "row":
+                elem.clear()
+            elif tag == "sheetData":
+                break
+    return errors
+
+
+def _xls_errors(data: bytes) -> dict[str, Errors]:
+    """Error cells of every sheet of a BIFF5/BIFF8 .xls, from its FORMULA and BOOLERR records.
+
+    calamine blanks them; the records keep the error code (a formula's cached result, or
+    an error typed as a constant).
+    """
+    import olefile
+
+    with olefile.OleFileIO(data) as ole:
+        stream = ole.openstream("Workbook" if ole.exists("Workbook") else "Book").read()
+    sheets: list[tuple[str, int]] = []
+    biff8 = True
+    for typ, body in _biff_records(stream, 0):
+        if typ == 0x0809 and not sheets:  # BOF of the globals: the BIFF version
+            biff8 = body[:2] == b"\x00\x06"
+        elif typ == 0x0085:  # BOUNDSHEET: where the sheet starts, and its name
+            (offset,) = struct.unpack_from("<I", body)
+            length = body[6]
+            if biff8:
+                wide = body[7] & 1
+                name = body[8:8 + length * (2 if wide else 1)].decode(
+                    "utf-16-le" if wide else "latin-1")
+            else:
+                name = body[7:7 + length].decode("cp1252", "replace")
+            sheets.append((name, offset))
+        elif typ == 0x000A:  # EOF of the globals
+            break
+    out: dict[str, Errors] = {}
+    for name, offset in sheets:
+        errors = out[name] = {}
+        for typ, body in _biff_records(stream, offset):
+            if typ == 0x0006 and len(body) >= 14 and body[12:14] == b"\xff\xff" \
+                    and body[6] == 2:  # FORMULA whose cached result is an error
+                row, col = struct.unpack_from("<HH", body)
+                errors[(row, col)] = CellError(BINARY_ERRORS.get(body[8], "#ERROR"))
+            elif typ == 0x0205 and len(body) >= 8 and body[7] == 1:  # BOOLERR: an error
+                row, col = struct.unpack_from("<HH", body)
+                errors[(row, col)] = CellError(BINARY_ERRORS.get(body[6], "#ERROR"))
+            elif typ == 0x000A:
+                break
+    return out
+
+
+def _biff_records(data: bytes, pos: int):
+    while pos + 4 <= len(data):
+        typ, size = struct.unpack_from("<HH", data, pos)
+        yield typ, data[pos + 4:pos + 4 + size]
+        pos += 4 + size
+
+
+def _ods_errors(archive: _Zip) -> dict[str, Errors]:
+    """Cells of every table of an .ods whose formula gives an error.
+
+    LibreOffice marks them calcext:value-type="error" and shows the error as the cell's
+    text (#DIV/0!, Err:502); calamine reads them as blanks. Parsed only when the mark
+    is there.
+    """
+    with archive.stream("content.xml") as stream:
+        tail, found = b"", False
+        while not found and (chunk := stream.read(CHUNK)):
+            found = ODS_ERROR_MARK in tail + chunk
+            tail = chunk[-32:]
+    if not found:
+        return {}
+    out: dict[str, Errors] = {}
+    errors: Errors = {}
+    in_row: dict[int, CellError] = {}
+    row = col = 0
+    with archive.stream("content.xml") as stream:
+        for event, elem in ET.iterparse(stream, events=("start", "end")):
+            tag = elem.tag
+            if event == "start":
+                if tag == f"{ODS_TABLE}table":
+                    errors = out.setdefault(elem.get(f"{ODS_TABLE}name"), {})
+                    row = 0
+                elif tag == f"{ODS_TABLE}table-row":
+                    col, in_row = 0, {}
+                continue
+            if tag in (f"{ODS_TABLE}table-cell", f"{ODS_TABLE}covered-table-cell"):
+                repeat = int(elem.get(f"{ODS_TABLE}number-columns-repeated", 1))
+                if elem.get(ODS_VALUE_TYPE) == "error":
+                    text = " ".join("".join(p.itertext()) for p in elem if p.tag == ODS_TEXT_P)
+                    for offset in range(min(repeat, MAX_PROBLEMS)):
+                        in_row[col + offset] = CellError(text.strip() or "#ERROR")
+                col += repeat
+                elem.clear()
+            elif tag == f"{ODS_TABLE}table-row":
+                repeat = int(elem.get(f"{ODS_TABLE}number-rows-repeated", 1))
+                for offset in range(min(repeat, MAX_PROBLEMS) if in_row else 0):
+                    errors.update({(row + offset, c): e for c, e in in_row.items()})
+                row += repeat
+                elem.clear()
+    return out
+
+
+def _xlsb_records(data: bytes):
+    """The records of a BIFF12 (.xlsb) part: type and size as 7-bit varints, then the body."""
+    pos, end = 0, len(data)
+    while pos < end:
+        byte = data[pos]
+        typ, pos = byte & 0x7F, pos + 1
+        if byte & 0x80:
+            typ, pos = typ | (data[pos] & 0x7F) << 7, pos + 1
+        size = 0
+        for shift in (0, 7, 14, 21):
+            byte, pos = data[pos], pos + 1
+            size |= (byte & 0x7F) << shift
+            if not byte & 0x80:
+                break
+        yield typ, data[pos:pos + size]
+        pos += size
+
+
+def _wide_string(body: bytes, at: int) -> tuple[str | None, int]:
+    (length,) = struct.unpack_from("<I", body, at)
+    if length == 0xFFFFFFFF:
+        return None, at + 4
+    return body[at + 4:at + 4 + 2 * length].decode("utf-16-le"), at + 4 + 2 * length
+
+
+def _xlsb_dimension(archive: _Zip, part: str) -> int | None:
+    """The last row of an .xlsb sheet from its BrtWsDim record, read before any cell."""
+    with archive.stream(part) as stream:
+        head = stream.read(4096)
+    try:
+        for typ, body in _xlsb_records(head):
+            if typ == 0x94:  # BrtWsDim: first and last rows, zero-based
+                return struct.unpack_from("<I", body, 4)[0] + 1
+            if typ == 0x91:  # BrtBeginSheetData: no dimension before the cells
+                return None
+    except (IndexError, struct.error):  # the record ran past the bytes read
+        return None
+    return None
+
+
+def _xlsb_errors(archive: _Zip, part: str) -> Errors:
+    """Error cells of an .xlsb sheet: BrtCellError and BrtFmlaError records.
+
+    calamine reads a constant error as a blank and skips a formula's error altogether.
+    """
+    errors: Errors = {}
+    row = 0
+    for typ, body in _xlsb_records(archive.read(part)):
+        if typ == 0x00:  # BrtRowHdr
+            (row,) = struct.unpack_from("<I", body)
+        elif typ in (0x03, 0x0B) and len(body) >= 9:  # BrtCellError, BrtFmlaError
+            (col,) = struct.unpack_from("<I", body)
+            errors[(row, col)] = CellError(BINARY_ERRORS.get(body[8], "#ERROR"))
+        elif typ == 0x92:  # BrtEndSheetData
+            break
+    return errors
+
+
+# ---------------------------------------------------------------------------------------
+# Parsing: sheets, cover, tables.
+
+
 def parse_workbook(path: str | Path) -> ParsedSubmission:
     """Parse an SSI workbook; raise RejectedWorkbook listing what is wrong with it."""
+    book = _Workbook(Path(path))
     try:
-        book = CalamineWorkbook.from_path(str(path))
-    except Exception as error:  # calamine raises several types for unreadable files
-        raise RejectedWorkbook([Problem(
-            "unreadable_file", f"not a readable .xlsx workbook ({type(error).__name__})")]
-        ) from None
+        return _parse(book)
+    finally:
+        book.close()
 
+
+def _parse(book: _Workbook) -> ParsedSubmission:
     problems = _Collector()
     votes: Counter[str] = Counter()
-    sheets: dict[str, str] = {}
-    for name in book.sheet_names:
-        match = SHEET_LOOKUP.get(normalise_label(name))
-        if match and match[0] not in sheets:
-            sheets[match[0]] = name
-            votes.update(match[1])
-    missing = [code for code in REQUIRED_SHEETS if code not in sheets]
-    if missing:
-        for code in missing:
-            problems.add("missing_sheet", f"required sheet '{SHEETS[code][0]}' (or its "
-                         f"translation) is missing; sheets found: {book.sheet_names}")
+    sheets = _find_sheets(book, problems, votes)
+    if problems.problems:
+        raise RejectedWorkbook(problems.problems)
+    grids = {code: book.grid(name, problems) for code, name in sheets.items()}
+    if problems.problems:
         raise RejectedWorkbook(problems.problems)
 
-    grids = {code: book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-             for code, name in sheets.items()}
-    cover, cover_cells = _read_cover(grids["cover"], sheets["cover"], votes)
+    errored: set[str] = set()  # cover keys whose cell holds an error, already reported
+    cover, cover_cells = _read_cover(grids["cover"], sheets["cover"], votes, problems, errored)
     raw_tables = {code: _read_table(code, grids[code], sheets[code], problems, votes)
                   for code in COLUMNS if code in sheets}
     language = _language(votes)
 
-    identity = _check_cover(cover, sheets["cover"], problems)
+    identity = _check_cover(cover, sheets["cover"], language, problems, errored)
     tables = {code: _type_rows(code, rows, sheets[code], language, problems)
               for code, rows in raw_tables.items() if rows is not None}
-    _check_tables(tables, sheets, cover, problems)
+    _check_tables(tables, sheets, cover, problems, errored)
     if problems.problems:
         raise RejectedWorkbook(problems.problems, identity)
     return ParsedSubmission(
         country_iso3=identity["country_iso3"], reference_year=identity["reference_year"],
         revision=identity["revision"], language=language,
-        cover=_typed_cover(cover), cover_cells=cover_cells, tables=tables,
+        cover=_typed_cover(cover, language), cover_cells=cover_cells, tables=tables,
         sheets=[code for code in SHEETS if code in sheets],
     )
 
 
-def _typed_cover(cover: dict) -> dict[str, object]:
+def _find_sheets(book: _Workbook, problems: _Collector, votes: Counter[str]) -> dict[str, str]:
+    """Sheet code -> the workbook's sheet, found by name in any of the four languages.
+
+    Two sheets for the same table (`Beneficiaries` and `Bénéficiaires`) are ambiguous:
+    the parser cannot know which holds the figures, so it names both.
+    """
+    found: dict[str, list[str]] = {}
+    for name in book.names:
+        match = SHEET_LOOKUP.get(normalise_label(name))
+        if match:
+            if match[0] not in found:
+                votes.update(match[1])
+            found.setdefault(match[0], []).append(name)
+    for code, names in found.items():
+        if len(names) > 1:
+            listed = " and ".join(f"'{n}'" + (" (hidden)" if n in book.hidden else "")
+                                  for n in names)
+            problems.add("ambiguous_sheet", f"the workbook has {len(names)} {SHEETS[code][0]} "
+                         f"sheets, {listed}, and only one may hold the figures: delete the "
+                         f"others (or rename them, e.g. 'Old {names[-1]}') and send again",
+                         names[-1])
+    for code in REQUIRED_SHEETS:
+        if code not in found:
+            names = ", ".join(dict.fromkeys(SHEETS[code]))
+            problems.add("missing_sheet", f"required sheet '{SHEETS[code][0]}' (or its "
+                         f"translation) is missing; sheets found: {book.names}: add it from "
+                         f"the SSI template, or name the sheet that holds it {names}")
+    return {code: names[0] for code, names in found.items()}
+
+
+def _error_problem(value: object, sheet: str, cell: str, problems: _Collector) -> None:
+    """A cell that holds an error value, or a formula that was never calculated."""
+    if isinstance(value, CellError) and value.error is None:
+        formula = f" ={value.formula}" if value.formula else ""
+        problems.add("formula_without_value", f"the formula{formula} has no saved result (the "
+                     "file was written by a program that does not calculate): open the "
+                     "workbook in Excel or LibreOffice, let it calculate, save it and send it "
+                     "again", sheet, cell, str(value))
+    else:
+        text = str(value).strip()
+        problems.add("formula_error", f"the cell shows the error {text} instead of a figure: "
+                     "correct the formula or type the figure (or '..' if it is not "
+                     "available), and send again", sheet, cell, text)
+
+
+def _typed_cover(cover: dict, language: str) -> dict[str, object]:
     """The free-text and date fields of the cover, typed (identity is typed separately)."""
     date = cover.get("submission_date", (None,))[0]
-    if isinstance(date, dt.datetime):
-        date = date.date()
-    elif date is not None and not isinstance(date, dt.date):
-        date = dt.date.fromisoformat(str(date).strip())
     currency = _text(cover.get("currency", (None,))[0])
     return {
         "country_name": _text(cover.get("country_name", (None,))[0]),
-        "submission_date": date,
+        "submission_date": None if date is None else parse_date(date, language),
         "institution": _text(cover.get("institution", (None,))[0]),
         "contact_email": _text(cover.get("contact_email", (None,))[0]),
         "currency": currency.upper() if currency else None,
     }
 
 
-def _read_cover(grid: list[list], sheet: str, votes: Counter[str]):
+def _read_cover(grid: list[list], sheet: str, votes: Counter[str], problems: _Collector,
+                errored: set[str]):
     """Key/value pairs of the cover: label in column A, value in column B."""
     cover: dict[str, tuple[object, str]] = {}
     cells = []
@@ -282,6 +983,10 @@ def _read_cover(grid: list[list], sheet: str, votes: Counter[str]):
         match = COVER_LOOKUP.get(normalise_label(row[0]))
         key = match[0] if match else None
         if match and key not in cover:
+            if is_error(value):
+                _error_problem(value, sheet, cell_name(r, 1), problems)
+                errored.add(key)
+                value = None
             cover[key] = (None if is_missing(value) else value, cell_name(r, 1))
             votes.update(match[1])
         cells.append({"cell": cell_name(r, 1), "key": key, "label": _text(row[0]),
@@ -289,20 +994,26 @@ def _read_cover(grid: list[list], sheet: str, votes: Counter[str]):
     return cover, cells
 
 
-def _check_cover(cover: dict, sheet: str, problems: _Collector) -> dict:
-    """Validate and type the identity fields and the currency of the cover."""
+def _check_cover(cover: dict, sheet: str, language: str, problems: _Collector,
+                 errored: set[str]) -> dict:
+    """Validate and type the identity fields and the currency of the cover (a field whose
+    cell holds an error has been reported as such, not as missing)."""
     identity: dict[str, object] = {}
 
     def where(key: str) -> str | None:
         return cover[key][1] if key in cover else None
 
     iso3 = _text(cover.get("country_iso3", (None,))[0])
-    if iso3 is None:
-        problems.add("missing_value", "the ISO3 country code is required", sheet,
+    if "country_iso3" in errored:
+        pass
+    elif iso3 is None:
+        problems.add("missing_value", "the ISO3 country code is required: fill in the "
+                     "three-letter code of your country (e.g. KHM for Cambodia)", sheet,
                      where("country_iso3"))
     elif iso3.upper() not in COUNTRY_CODES:
         problems.add("unknown_country", f"{show(iso3)} is not an ISO 3166-1 alpha-3 country "
-                     "code", sheet, where("country_iso3"), iso3)
+                     "code: fill in the three-letter code of your country (e.g. KHM for "
+                     "Cambodia)", sheet, where("country_iso3"), iso3)
     else:
         identity["country_iso3"] = iso3.upper()
 
@@ -310,39 +1021,50 @@ def _check_cover(cover: dict, sheet: str, problems: _Collector) -> dict:
     for key, low, high, default in (("reference_year", FIRST_YEAR, this_year, None),
                                     ("revision", 1, None, 1)):
         raw = cover.get(key, (None,))[0]
+        what = key.replace("_", " ")
+        if key in errored:
+            continue
         if raw is None and default is not None:
             identity[key] = default
             continue
         if raw is None:
-            problems.add("missing_value", f"the {key.replace('_', ' ')} is required", sheet,
-                         where(key))
+            problems.add("missing_value", f"the {what} is required: fill in the year the "
+                         "figures refer to (e.g. 2023)", sheet, where(key))
             continue
         try:
             number = parse_number(raw, "en")
         except ValueError:
             number = None
         if number is None or not number.is_integer():
-            problems.add("not_a_number", f"{show(raw)} is not a whole number", sheet,
-                         where(key), raw)
+            problems.add("not_a_number", f"{show(raw)} is not a whole number: write the "
+                         f"{what} in digits (e.g. {2023 if key == 'reference_year' else 2})",
+                         sheet, where(key), raw)
             continue
         if number < low or (high is not None and number > high):
-            code = "year_out_of_range" if key == "reference_year" else "invalid_revision"
+            if key == "reference_year":
+                code, advice = "year_out_of_range", "give the year the figures refer to"
+            else:
+                code, advice = "invalid_revision", ("number a first submission 1 and each "
+                                                    "correction one more than the last")
             bounds = f"{low}..{high}" if high else f"at least {low}"
-            problems.add(code, f"{show(raw)} is out of range ({bounds})", sheet, where(key), raw)
+            problems.add(code, f"{show(raw)} is out of range ({bounds}): {advice}", sheet,
+                         where(key), raw)
             continue
         identity[key] = int(number)
 
     currency = _text(cover.get("currency", (None,))[0])
     if currency is not None and currency.upper() not in CURRENCIES:
-        problems.add("unknown_code", f"{show(currency)} is not an ISO 4217 currency code",
-                     sheet, where("currency"), currency)
+        problems.add("unknown_code", f"{show(currency)} is not an ISO 4217 currency code: "
+                     "write the three-letter code of the currency of the amounts (e.g. USD, "
+                     "XOF, KHR)", sheet, where("currency"), currency)
     date = cover.get("submission_date", (None,))[0]
-    if date is not None and not isinstance(date, dt.date):
+    if date is not None:
         try:
-            dt.date.fromisoformat(str(date).strip())
-        except ValueError:
-            problems.add("invalid_date", f"{show(date)} is not a date (use YYYY-MM-DD)",
-                         sheet, where("submission_date"), date)
+            parse_date(date, language)
+        except ValueError as error:
+            problems.add("invalid_date", f"{show(date)} {error}: write the date as YYYY-MM-DD "
+                         "(e.g. 2024-03-01) or enter it as a date", sheet,
+                         where("submission_date"), date)
     return identity
 
 
@@ -357,8 +1079,10 @@ def _read_table(code: str, grid: list[list], sheet: str, problems: _Collector,
             header_row = r
             break
     else:
-        problems.add("missing_header", "no header row found: expected the column labels "
-                     f"{[c[0] for c in COLUMNS[code].values()]}", sheet)
+        expected = [c[0] for c in COLUMNS[code].values()]
+        problems.add("missing_header", f"no header row found: expected the column labels "
+                     f"{expected}: put the column labels of the SSI template in one row "
+                     "above the figures", sheet)
         return None
 
     columns: dict[str, int] = {}
@@ -372,7 +1096,8 @@ def _read_table(code: str, grid: list[list], sheet: str, problems: _Collector,
     absent = [col for col in REQUIRED_COLUMNS[code] if col not in columns]
     for col in absent:
         problems.add("missing_column", f"required column '{COLUMNS[code][col][0]}' (or its "
-                     f"translation) not found in header row {header_row + 1}", sheet)
+                     f"translation) not found in header row {header_row + 1}: add the column, "
+                     "or correct its label to the template's", sheet)
     if absent:
         return None
 
@@ -387,6 +1112,7 @@ def _read_table(code: str, grid: list[list], sheet: str, problems: _Collector,
             break
         cells = {col: (row[c] if c < len(row) else None, cell_name(r, c))
                  for col, c in columns.items()}
+        # Unknown columns are only kept: an error there is kept as its text, not refused.
         extra = {name: _text(row[c]) for c, name in extras.items()
                  if c < len(row) and not is_missing(row[c])}
         rows.append({"cells": cells, "source_row": r + 1, "extra": extra})
@@ -402,10 +1128,15 @@ def _type_rows(code: str, rows: list[dict], sheet: str, language: str,
                                     "extra": json.dumps(raw["extra"], ensure_ascii=False)
                                     if raw["extra"] else None}
         cells: dict[str, str] = {}
+        errors = set()
         for col in COLUMNS[code]:
             value, cell = raw["cells"].get(col, (None, None))
             cells[col] = cell
-            if col in COUNT_COLUMNS or col in AMOUNT_COLUMNS:
+            if is_error(value):
+                _error_problem(value, sheet, cell, problems)
+                typed[col] = None
+                errors.add(col)
+            elif col in COUNT_COLUMNS or col in AMOUNT_COLUMNS:
                 typed[col] = _typed_number(code, col, value, sheet, cell, language, problems)
             elif col == "start_year":
                 number = _typed_number(code, col, value, sheet, cell, "en", problems)
@@ -417,16 +1148,18 @@ def _type_rows(code: str, rows: list[dict], sheet: str, language: str,
                     if text not in CODE_COLUMNS[col]:
                         problems.add("unknown_code", f"{show(value)} is not a known "
                                      f"{col.replace('_', ' ')} code (expected one of "
-                                     f"{', '.join(CODE_COLUMNS[col])})", sheet, cell, value)
+                                     f"{', '.join(CODE_COLUMNS[col])}): use one of these "
+                                     "codes", sheet, cell, value)
                 typed[col] = text
         for col in REQUIRED_CELLS[code]:
-            if typed.get(col) is None and cells[col]:
-                problems.add("missing_value", f"{col.replace('_', ' ')} is required", sheet,
-                             cells[col])
+            if typed.get(col) is None and cells[col] and col not in errors:
+                problems.add("missing_value", f"{col.replace('_', ' ')} is required: fill it "
+                             "in for every row of the table", sheet, cells[col])
         women, men, total = typed.get("women"), typed.get("men"), typed.get("total")
         if None not in (women, men, total) and women + men > total:
             problems.add("sex_split_exceeds_total", f"women + men ({women:,.0f} + {men:,.0f}) "
-                         f"exceed the total ({total:,.0f})", sheet, cells["total"], total)
+                         f"exceed the total ({total:,.0f}): correct the total or the figures "
+                         "for women and men", sheet, cells["total"], total)
         typed["_cells"] = cells
         typed_rows.append(typed)
     return typed_rows
@@ -436,59 +1169,68 @@ def _typed_number(code, col, value, sheet, cell, language, problems) -> float | 
     try:
         number = parse_number(value, language)
     except ValueError as error:
-        problems.add("not_a_number", f"{show(value)} {error}", sheet, cell, value)
+        # The plain "is not a number" is quoted verbatim by the sample's README.
+        advice = "" if str(error) == "is not a number" else (
+            f": write it as {NUMBER_EXAMPLES[language]} in this workbook, or as a number cell")
+        problems.add("not_a_number", f"{show(value)} {error}{advice}", sheet, cell, value)
         return None
     if number is None:
         return None
     if number < 0:
-        problems.add("negative_value", f"{show(value)} is negative", sheet, cell, value)
+        problems.add("negative_value", f"{show(value)} is negative: counts and amounts cannot "
+                     "be below zero; correct the figure, or write '..' if it is not known",
+                     sheet, cell, value)
         return None
     if col in COUNT_COLUMNS and code != "context" and not number.is_integer():
-        problems.add("not_whole_number", f"{show(value)} is not a whole number of persons",
-                     sheet, cell, value)
+        problems.add("not_whole_number", f"{show(value)} is not a whole number of persons: "
+                     "give the count of persons without decimals", sheet, cell, value)
         return None
     return number
 
 
 def _unique(rows: list[dict], column: str, code: str, what: str, sheet: str | None,
-            problems: _Collector) -> set[str]:
+            problems: _Collector, advice: str) -> set[str]:
     """The values of `column`, with a problem for each one that appears again."""
     values: set[str] = set()
     for row in rows:
         value = row[column]
         if value in values:
-            problems.add(code, f"{what} {show(value)} appears more than once", sheet,
+            problems.add(code, f"{what} {show(value)} appears more than once: {advice}", sheet,
                          row["_cells"][column], value)
         values.add(value)
     return values
 
 
 def _check_tables(tables: dict[str, list[dict]], sheets: dict[str, str], cover: dict,
-                  problems: _Collector) -> None:
+                  problems: _Collector, errored: set[str]) -> None:
     """Rules across rows and sheets: unique schemes and items, known references, currency."""
     scheme_ids = _unique(tables.get("schemes", []), "scheme_id", "duplicate_scheme",
-                         "scheme code", sheets.get("schemes"), problems)
+                         "scheme code", sheets.get("schemes"), problems,
+                         "give each scheme its own code and list it once")
     for code in ("contributors", "beneficiaries", "expenditure") if "schemes" in tables else ():
         for row in tables.get(code, []):
             sid = row["scheme_id"]
             if sid is not None and sid not in scheme_ids:
+                # Quoted verbatim by the sample's README: the message stays as it is.
                 problems.add("unknown_scheme", f"scheme code {show(sid)} is not in the "
                              f"'{sheets['schemes']}' sheet", sheets[code],
                              row["_cells"]["scheme_id"], sid)
     _unique(tables.get("context", []), "item", "duplicate_item", "item", sheets["context"],
-            problems)
+            problems, "keep one row per item")
     for row in tables.get("context", []):
         item = row["item"]
         if row["total"] is not None and item not in MONEY_ITEMS and not row[
                 "total"].is_integer():
             problems.add("not_whole_number", f"{row['total']} is not a whole number of "
-                         "persons", sheets["context"], row["_cells"]["total"], row["total"])
+                         "persons: give the count of persons without decimals",
+                         sheets["context"], row["_cells"]["total"], row["total"])
 
     money = any(row["item"] in MONEY_ITEMS and row["total"] is not None
                 for row in tables.get("context", [])) or bool(tables.get("expenditure"))
-    if money and cover.get("currency", (None,))[0] is None:
+    if money and cover.get("currency", (None,))[0] is None and "currency" not in errored:
         problems.add("missing_value", "the currency (ISO 4217) is required when GDP, "
-                     "government expenditure or the expenditure sheet are filled",
+                     "government expenditure or the expenditure sheet are filled: write the "
+                     "three-letter code of the currency of the amounts (e.g. USD)",
                      sheets["cover"], cover.get("currency", (None, None))[1])
     for rows in tables.values():
         for row in rows:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from conftest import cover, worked_example
 
@@ -297,3 +299,159 @@ def test_missing_column_and_missing_header(write_workbook, tmp_path):
     assert "Beneficiaries: required column 'Benefit form' (or its translation) not found in " \
         "header row 3" in error.message
     assert "Schemes: no header row found" in error.message
+
+
+# What real workbooks hold: the layouts and habits of the office suites focal points use.
+
+
+def _edit(path, edit):
+    from openpyxl import load_workbook
+
+    book = load_workbook(path)
+    edit(book)
+    book.save(path)
+    return path
+
+
+def test_merged_titles_frozen_panes_protection_and_hidden_validation_lists(write_workbook):
+    """Layout is not content: a merged title, panes frozen under the header, a protected
+    sheet (protection without a password to open) and a hidden sheet of code lists that
+    the Function cells are validated against change nothing."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    plain = parse_workbook(write_workbook("plain.xlsx", **worked_example()))
+
+    def dress(book):
+        lists = book.create_sheet("Lists")
+        for row, code in enumerate(("OLD", "SURV", "DIS"), start=1):
+            lists.cell(row=row, column=1, value=code)
+        lists.sheet_state = "hidden"
+        check = DataValidation(type="list", formula1="Lists!$A$1:$A$3")
+        check.add("B4:B100")
+        book["Beneficiaries"].add_data_validation(check)
+        for ws in book.worksheets[2:6]:
+            ws.merge_cells("A1:F1")
+            ws.freeze_panes = "A4"
+        book["Schemes"].protection.sheet = True
+        book["Schemes"].protection.password = "locked"
+
+    dressed = parse_workbook(_edit(write_workbook("dressed.xlsx", **worked_example()), dress))
+    assert dressed.tables == plain.tables
+    assert dressed.identity == plain.identity
+
+
+@pytest.mark.parametrize("names", [
+    {"Beneficiaries": "  Beneficiaries ", "Cover": "COVER"},
+    {"Beneficiários": "Beneficiarios", "Regimes": "Regimes ", "Capa": "capa"},
+])
+def test_sheet_names_with_stray_spaces_or_without_accents(write_workbook, names):
+    language = "pt" if "Capa" in names else "en"
+    reference = parse_workbook(write_workbook("ref.xlsx", **worked_example()))
+
+    def rename(book):
+        for old, new in names.items():
+            book[old].title = "renaming"  # openpyxl refuses a title differing only in case
+            book["renaming"].title = new
+
+    path = write_workbook("renamed.xlsx", language=language, **worked_example())
+    sub = parse_workbook(_edit(path, rename))
+    assert sub.tables == reference.tables
+    assert sub.language == language
+
+
+@pytest.mark.parametrize(("value", "language", "expected"), [
+    (dt.date(2020, 3, 1), "en", dt.date(2020, 3, 1)),
+    (dt.datetime(2020, 3, 1, 0, 0), "en", dt.date(2020, 3, 1)),
+    ("2020-03-01", "en", dt.date(2020, 3, 1)),
+    (" 2020-03-01 ", "es", dt.date(2020, 3, 1)),
+    ("2020/03/01", "en", dt.date(2020, 3, 1)),
+    ("2020-03-01 00:00:00", "en", dt.date(2020, 3, 1)),
+    ("01/03/2020", "fr", dt.date(2020, 3, 1)),
+    ("1.3.2020", "pt", dt.date(2020, 3, 1)),
+    ("01-03-2020", "es", dt.date(2020, 3, 1)),
+    ("25/03/2020", "en", dt.date(2020, 3, 25)),  # day first: 25 cannot be a month
+    ("03/25/2020", "en", dt.date(2020, 3, 25)),  # month first, as in the United States
+    ("03/03/2020", "en", dt.date(2020, 3, 3)),
+])
+def test_cover_dates_as_date_cells_or_text(write_workbook, value, language, expected):
+    args = worked_example()
+    args["cover"]["submission_date"] = value
+    sub = parse_workbook(write_workbook("dated.xlsx", language=language, **args))
+    assert sub.cover["submission_date"] == expected
+
+
+@pytest.mark.parametrize(("value", "language", "says"), [
+    ("03/04/2020", "en", "'03/04/2020' could be 3 April or 4 March: write the date as "
+                         "YYYY-MM-DD"),
+    ("31/02/2020", "fr", "'31/02/2020' is not a date (no such day)"),
+    ("01/03/20", "fr", "'01/03/20' is not a date: write the date as YYYY-MM-DD"),
+    (43891, "en", "43891 is not a date"),
+])
+def test_cover_dates_that_cannot_be_read(write_workbook, value, language, says):
+    args = worked_example()
+    args["cover"]["submission_date"] = value
+    error = rejection(write_workbook("dated.xlsx", language=language, **args))
+    assert error.code == "invalid_date"
+    assert says in error.message
+    assert error.problems[0].where == ("Couverture!B5" if language == "fr" else "Cover!B5")
+
+
+def test_counts_typed_as_whole_floats_are_whole_numbers(write_workbook):
+    args = worked_example()
+    args["beneficiaries"][0].update(total=30000.0, women="12000.0", men=18_000.0)
+    row = parse_workbook(write_workbook("floats.xlsx", **args)).tables["beneficiaries"][0]
+    assert (row["total"], row["women"], row["men"]) == (30_000, 12_000, 18_000)
+
+
+def test_an_error_value_typed_as_text_is_an_error(write_workbook):
+    """Some files store an error as the text a cell shows (#DIV/0!, LibreOffice's Err:502)."""
+    path = write_workbook("text.xlsx", **worked_example())
+
+    def type_text(book):
+        for cell, text in (("D5", "#DIV/0!"), ("E4", "Err:502")):
+            book["Beneficiaries"][cell] = text
+            book["Beneficiaries"][cell].data_type = "s"
+
+    error = rejection(_edit(path, type_text))
+    assert [(p.code, p.where, p.value) for p in error.problems] == [
+        ("formula_error", "Beneficiaries!E4", "Err:502"),
+        ("formula_error", "Beneficiaries!D5", "#DIV/0!")]
+
+
+def test_two_sheets_for_one_table_are_ambiguous_not_first_come(write_workbook):
+    path = write_workbook("two.xlsx", **worked_example())
+
+    def add_french(book):
+        copy = book.copy_worksheet(book["Beneficiaries"])
+        copy.title = "Bénéficiaires"
+        copy["D4"] = 31_000
+
+    error = rejection(_edit(path, add_french))
+    assert error.code == "ambiguous_sheet"
+    assert "'Beneficiaries' and 'Bénéficiaires'" in error.message
+
+
+@pytest.mark.parametrize(("content", "says"), [
+    (b"<!DOCTYPE html><html><body><table>", "not a spreadsheet workbook (a web page"),
+    (b"%PDF-1.7\n", "not a spreadsheet workbook (a PDF document)"),
+    (b"", "not a spreadsheet workbook (an empty file)"),
+    (b"iso3;year\nKHM;2019\n", "not a spreadsheet workbook (a text or CSV file)"),
+])
+def test_files_that_are_not_workbooks_say_what_they_are(tmp_path, content, says):
+    path = tmp_path / "sent.xlsx"
+    path.write_bytes(content)
+    error = rejection(path)
+    assert error.code == "unreadable_file"
+    assert says in error.message
+    assert "save it again as a workbook (.xlsx)" in error.message
+
+
+def test_a_zip_that_is_not_a_workbook(tmp_path):
+    import zipfile
+
+    path = tmp_path / "archive.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("KHM_2019.csv", "iso3;year\nKHM;2019\n")
+    error = rejection(path)
+    assert error.code == "unreadable_file"
+    assert "zip archive but not a workbook" in error.message
