@@ -7,13 +7,21 @@ from prefect import flow
 from flows.tasks import orchestration
 from warehouse import pipeline
 
+# An expected failure (warehouse/runs.py RunFailed) is logged in one line; a bug keeps its
+# traceback. These are the loggers Prefect's engine logs a failed flow run and task run to.
+PREFECT_RUN_LOGGERS = ("prefect.flow_runs", "prefect.task_runs")
+pipeline.without_expected_tracebacks(*PREFECT_RUN_LOGGERS)
+
 
 @flow(name="spf-nightly", log_prints=True)
 def nightly(landing: str | None = None, rmt_dir: str | None = None, rmt_url: str | None = None,
-            warehouse: str | None = None) -> dict:
+            warehouse: str | None = None, settle_seconds: float | None = None) -> dict:
     """Load new SSI workbooks and project reports, then rebuild, gate and publish the marts.
 
     With no source given, the bundled sample data; with one, only the sources given. The
-    warehouse defaults to $SPF_WAREHOUSE or data/spf.duckdb.
+    warehouse defaults to $SPF_WAREHOUSE or data/spf.duckdb. A file of the landing folder
+    changed less than `settle_seconds` ago (default $SPF_SETTLE_SECONDS, else none) is left
+    for the next run, as is one that changes while it is landed.
     """
-    return pipeline.nightly(warehouse, landing, rmt_dir, rmt_url, how=orchestration())
+    return pipeline.nightly(warehouse, landing, rmt_dir, rmt_url, how=orchestration(),
+                            settle_seconds=settle_seconds)

@@ -4,6 +4,13 @@ The archive is the platform's memory. A file is written once, made read-only,
 and never modified or deleted; a small JSON record beside it says where it came
 from. Everything downstream (parsing, backfills) reads the archive, never the
 landing area, so what was loaded can always be traced to exact bytes.
+
+Nothing in a landing folder is passed over in silence (`land_directory`): every file is
+archived, whatever its format, for its source to decide; what cannot be archived (a
+folder named like a file, a link, a file that cannot be read) comes back as a `Refusal`
+for its source to record; Excel's lock files and hidden files are counted as ignored; a
+file still being written is left for the next run, and so is one younger than the
+settle time. The landing folder is only ever read.
 """
 
 from __future__ import annotations
@@ -11,22 +18,61 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import tempfile
-from dataclasses import asdict, dataclass
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+
+IGNORED_PREFIXES = (".", "~$")  # hidden files, and the lock files Excel leaves beside a workbook
+STILL_BEING_WRITTEN = "still being written"
+GONE = "gone before it could be read"
+
+# A seam for tests: called with each file's path after its bytes are read and before it is
+# stat'ed again, so a test can change the file at exactly that moment.
+on_read: Callable[[Path], None] | None = None
 
 
 @dataclass(frozen=True)
 class LandedFile:
-    """One delivered file as the archive knows it."""
+    """One delivered file as the archive knows it.
+
+    An entry of the landing folder with no bytes to archive (see `Refusal`) has no
+    `archive_path` and no `size_bytes`, and its `sha256` is that of a description of it
+    (`identity`) rather than of bytes.
+    """
 
     source: str
     sha256: str
     original_name: str
-    size_bytes: int
+    size_bytes: int | None
     received_at: str
-    archive_path: str
+    archive_path: str | None
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why an entry of the landing folder has no bytes to archive, though it is recorded.
+
+    `code`: not_a_file (a folder named like a file, a link to a folder, a pipe),
+    link_outside_landing (not followed), broken_link, unreadable_file; `what` says what
+    is wrong with it, said after its name ("is a folder, not a file").
+    """
+
+    code: str
+    what: str
+
+
+@dataclass
+class Landing:
+    """What one pass over a landing folder found that is new."""
+
+    files: list[LandedFile] = field(default_factory=list)  # archived, and refused entries
+    refused: dict[tuple[str, str], Refusal] = field(default_factory=dict)  # (sha256, name)
+    ignored: list[str] = field(default_factory=list)  # lock files and hidden files, by name
+    deferred: list[tuple[str, str]] = field(default_factory=list)  # (name, why) for next run
 
 
 def archive_path(archive: Path, source: str, sha256: str, suffix: str) -> Path:
@@ -51,6 +97,10 @@ def _write_once(target: Path, data: bytes) -> None:
         raise
 
 
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
 def archive_bytes(archive: Path, source: str, data: bytes, original_name: str,
                   suffix: str, received_at: str | None = None) -> LandedFile:
     """Archive `data` (if not yet there) with its metadata record; return its identity."""
@@ -61,7 +111,7 @@ def archive_bytes(archive: Path, source: str, data: bytes, original_name: str,
         meta = json.loads(meta_path.read_text())
         received = meta["received_at"]
     else:
-        received = received_at or datetime.now(UTC).isoformat(timespec="seconds")
+        received = received_at or _now()
     landed = LandedFile(source, sha, original_name, len(data), received, str(target))
     _write_once(target, data)
     if not meta_path.exists():
@@ -69,21 +119,179 @@ def archive_bytes(archive: Path, source: str, data: bytes, original_name: str,
     return landed
 
 
-def land_directory(landing: Path, archive: Path, source: str, pattern: str,
-                   known: set[tuple[str, str]] = frozenset()) -> list[LandedFile]:
-    """Archive every file under `landing` matching `pattern`; the landing area is only read.
+def identity(kind: str, name: str, detail: str = "") -> str:
+    """The stable sha256 of an entry with no bytes to hash: what it is, its name, and what
+    makes it the same entry on the next run (a link's own text, never what it leads to; an
+    unreadable file's size and modification time; nothing for a folder, whatever it holds)."""
+    return hashlib.sha256(f"spf-landing-entry\n{kind}\n{name}\n{detail}".encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class _Entry:
+    path: Path
+    name: str  # relative to the landing folder, with forward slashes
+    kind: str  # file | link | folder | unreadable_folder | special | ignored
+
+
+def _entries(folder: Path, landing: Path, file_suffixes: tuple[str, ...]) -> Iterator[_Entry]:
+    """Every entry under `folder`, links and special files included, without following a
+    link. A folder is walked into, unless its name says it should have been a file."""
+    try:
+        with os.scandir(folder) as listing:
+            found = list(listing)
+    except OSError:
+        if folder == landing:
+            raise
+        yield _Entry(folder, folder.relative_to(landing).as_posix(), "unreadable_folder")
+        return
+    for entry in found:
+        path = Path(entry.path)
+        name = path.relative_to(landing).as_posix()
+        if entry.name.startswith(IGNORED_PREFIXES):
+            yield _Entry(path, name, "ignored")
+        elif entry.is_symlink():
+            yield _Entry(path, name, "link")
+        elif entry.is_dir(follow_symlinks=False):
+            if path.suffix.lower() in file_suffixes:
+                yield _Entry(path, name, "folder")
+            else:
+                yield from _entries(path, landing, file_suffixes)
+        elif entry.is_file(follow_symlinks=False):
+            yield _Entry(path, name, "file")
+        else:
+            yield _Entry(path, name, "special")
+
+
+def _special(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISBLK(mode) or stat.S_ISCHR(mode):
+        return "a device"
+    return "an entry of another kind"
+
+
+def _follow(entry: _Entry, root: Path) -> tuple[str, Refusal | None]:
+    """Where a link inside the landing folder leads: ("file", None) when to a regular file
+    of the landing folder, to be read through the link; else (its text, why it is refused).
+
+    A link that leads outside the landing folder is not followed: only the link's own text
+    is read, and where it resolves to, never what is there.
+    """
+    text = os.readlink(entry.path)
+    try:
+        target = entry.path.resolve()
+    except (OSError, RuntimeError):  # a loop of links
+        return text, Refusal("broken_link", "is a link that leads back to itself")
+    if not target.is_relative_to(root):
+        return text, Refusal("link_outside_landing",
+                             "is a link leading outside the landing folder, which is not "
+                             "followed")
+    try:
+        mode = os.stat(target).st_mode
+    except OSError:
+        return text, Refusal("broken_link", "is a link to a file that does not exist")
+    if stat.S_ISREG(mode):
+        return "file", None
+    if stat.S_ISDIR(mode):
+        return text, Refusal("not_a_file", "is a link to a folder, not a file (the folder's "
+                                           "own files are landed under their own names)")
+    return text, Refusal("not_a_file", f"is a link to {_special(mode)}, not a file")
+
+
+def _refusal(entry: _Entry, root: Path) -> tuple[str, Refusal | None]:
+    """(what makes it the same entry next time, why it is refused) of an entry that is no
+    file to read; ("", None) for one that is (a file, a link to a file inside)."""
+    if entry.kind == "link":
+        return _follow(entry, root)
+    if entry.kind == "folder":
+        return "", Refusal("not_a_file", "is a folder, not a file")
+    if entry.kind == "unreadable_folder":
+        return "", Refusal("unreadable_file", "is a folder that cannot be read")
+    if entry.kind == "special":
+        return "", Refusal("not_a_file",
+                           f"is {_special(os.lstat(entry.path).st_mode)}, not a file")
+    return "", None
+
+
+def _unreadable(path: Path, error: OSError) -> tuple[str, Refusal]:
+    """A file that cannot be read is the same while its size and modification time are."""
+    try:
+        info = os.stat(path)
+        detail = f"{info.st_size}:{info.st_mtime_ns}"
+    except OSError:
+        detail = ""
+    return detail, Refusal("unreadable_file",
+                           f"cannot be read ({error.strerror or type(error).__name__})")
+
+
+def _read_settled(path: Path) -> tuple[bytes, os.stat_result] | None:
+    """The bytes of `path` if it did not change while read (size and modification time the
+    same before and after, and as many bytes as it had), else None."""
+    before = os.stat(path)
+    data = path.read_bytes()
+    if on_read is not None:
+        on_read(path)
+    after = os.stat(path)
+    if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns) or \
+            len(data) != after.st_size:
+        return None
+    return data, after
+
+
+def land_directory(landing: Path, archive: Path, source: str,
+                   known: set[tuple[str, str]] = frozenset(),
+                   file_suffixes: tuple[str, ...] = (), settle_seconds: float = 0,
+                   skip: frozenset[str] = frozenset()) -> Landing:
+    """Archive every new file under `landing`; say what else is there. Only ever reads it.
 
     `known` holds (sha256, original_name) pairs already recorded, which are skipped
-    without being copied again. Names are paths relative to `landing`.
+    without being copied again. Names are paths relative to `landing`. Every regular
+    file is archived whatever its name (its source decides what it makes of it); a folder
+    whose name ends in one of `file_suffixes` (say `figures.xlsx`) is refused as not a file
+    rather than walked into. A file that changed while it was read, or changed less than
+    `settle_seconds` ago, is left for the next run. `skip` names entries that are no
+    deliveries at all (the bundled sample's README).
     """
-    landed = []
-    for path in sorted(p for p in landing.rglob(pattern) if p.is_file()):
-        name = path.relative_to(landing).as_posix()
-        if any(part.startswith((".", "~$")) for part in Path(name).parts):
-            continue  # hidden files and Excel's lock files are not deliveries
-        data = path.read_bytes()
-        sha = hashlib.sha256(data).hexdigest()
+    root = landing.resolve()
+    found = Landing()
+    entries = sorted(_entries(landing, landing, tuple(s.lower() for s in file_suffixes)),
+                     key=lambda e: Path(e.name).parts)
+    for entry in entries:
+        name = entry.name
+        if name in skip:
+            continue
+        if entry.kind == "ignored":
+            found.ignored.append(name)
+            continue
+        detail, refusal = _refusal(entry, root)
+        if refusal is None:
+            try:
+                read = _read_settled(entry.path)
+            except FileNotFoundError:
+                found.deferred.append((name, GONE))
+                continue
+            except OSError as error:
+                detail, refusal = _unreadable(entry.path, error)
+            else:
+                if read is None:
+                    found.deferred.append((name, STILL_BEING_WRITTEN))
+                    continue
+                data, info = read
+                sha = hashlib.sha256(data).hexdigest()
+                if (sha, name) in known:
+                    continue
+                age = time.time() - info.st_mtime
+                if settle_seconds and age < settle_seconds:
+                    found.deferred.append((name, f"changed less than {settle_seconds:g} s ago"))
+                    continue
+                found.files.append(archive_bytes(archive, source, data, name,
+                                                 entry.path.suffix.lower()))
+                continue
+        sha = identity(refusal.code, name, detail)
         if (sha, name) in known:
             continue
-        landed.append(archive_bytes(archive, source, data, name, path.suffix.lower()))
-    return landed
+        found.files.append(LandedFile(source, sha, name, None, _now(), None))
+        found.refused[(sha, name)] = refusal
+    return found

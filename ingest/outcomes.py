@@ -85,6 +85,9 @@ class Report:
 
     outcomes: list[Outcome]
     error: str | None = None  # the source did not deliver (e.g. the API refused the token)
+    ignored: list[str] = field(default_factory=list)  # landing: lock files and hidden files
+    deferred: list[tuple[str, str]] = field(default_factory=list)  # landing: (name, why) left
+    # for the next run (still being written, younger than the settle time)
 
     def counts(self) -> dict[str, int]:
         return dict(Counter(o.status for o in self.outcomes))
@@ -93,4 +96,5 @@ class Report:
         return [o for o in self.outcomes if o.status in NOT_LOADED]
 
     def __add__(self, other: Report) -> Report:
-        return Report(self.outcomes + other.outcomes, self.error or other.error)
+        return Report(self.outcomes + other.outcomes, self.error or other.error,
+                      self.ignored + other.ignored, self.deferred + other.deferred)

@@ -22,10 +22,11 @@ import duckdb
 import pandas as pd
 
 from ingest import raw, state
-from ingest.landing import LandedFile, land_directory
+from ingest.landing import LandedFile, Landing, Refusal, land_directory
 from ingest.outcomes import Outcome, Report, apply_gate
+from ingest.paths import SAMPLE_SSI_DIR
 from ingest.problems import Problem
-from ingest.ssi_workbook import ParsedSubmission, RejectedWorkbook, parse_workbook
+from ingest.ssi_workbook import FORMATS, ParsedSubmission, RejectedWorkbook, parse_workbook
 
 SOURCE = "ssi"
 PARALLEL_FROM = 16  # below this many workbooks, starting worker processes costs more than it saves
@@ -48,9 +49,58 @@ class SsiOutcome(Outcome):
     files = property(lambda self: 1)
 
 
-def land(con: duckdb.DuckDBPyConnection, landing: Path, archive: Path) -> list[LandedFile]:
-    """Archive the workbooks under `landing` not recorded yet under the same name and bytes."""
-    return land_directory(landing, archive, SOURCE, "*.xlsx", state.ssi_landed(con))
+AS = f"as {', '.join(FORMATS[:-1])} or {FORMATS[-1]}"
+SEND = f"send the SSI workbook {AS}"
+ADVICE = {  # what to do about an entry its landing refused, by its code; else SEND
+    "link_outside_landing": f"copy the SSI workbook itself into the landing folder, {AS}",
+    "broken_link": f"copy the SSI workbook itself into the landing folder, {AS}",
+    "unreadable_file": "make it readable by the pipeline, or send it again",
+}
+KINDS = {  # what a file is, by its suffix, to say so to whoever sent it
+    ".csv": "a CSV file", ".tsv": "a tab-separated text file", ".txt": "a text file",
+    ".pdf": "a PDF document", ".doc": "a Word document", ".docx": "a Word document",
+    ".odt": "a text document", ".rtf": "a text document", ".ppt": "a PowerPoint file",
+    ".pptx": "a PowerPoint file", ".numbers": "an Apple Numbers file",
+    ".zip": "a ZIP archive", ".7z": "a 7-Zip archive", ".rar": "a RAR archive",
+    ".gz": "a compressed file", ".tar": "a TAR archive", ".json": "a JSON file",
+    ".xml": "an XML file", ".html": "a web page", ".htm": "a web page",
+    ".eml": "an e-mail", ".msg": "an e-mail", ".md": "a text file",
+    **dict.fromkeys((".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".heic",
+                     ".webp", ".svg"), "an image"),
+}
+SAMPLE_DOCUMENTATION = frozenset({"README.md"})  # beside the bundled sample workbooks
+
+
+def is_workbook(name: str) -> bool:
+    """Whether a file of this name goes to the parser: its suffix is a spreadsheet format."""
+    return Path(name).suffix.lower() in FORMATS
+
+
+def land(con: duckdb.DuckDBPyConnection, landing: Path, archive: Path,
+         settle_seconds: float = 0) -> Landing:
+    """Archive what is under `landing` and not recorded yet under the same name and bytes.
+
+    Every file, so that whatever a focal point sent is recorded; `ingest` decides what
+    each is. The bundled sample folder's README is documentation, not a delivery.
+    """
+    skip = SAMPLE_DOCUMENTATION if landing.resolve() == SAMPLE_SSI_DIR.resolve() else frozenset()
+    return land_directory(landing, archive, SOURCE, state.ssi_landed(con), FORMATS,
+                          settle_seconds, skip)
+
+
+def turned_away(file: LandedFile, refusal: Refusal | None = None) -> Problem | None:
+    """Why a landed entry does not go to the parser, if it does not: its landing refused it
+    (no bytes to read), or its name is not a spreadsheet's. Said to the one who sent it."""
+    name = file.original_name
+    if refusal is not None:
+        advice = ADVICE.get(refusal.code, SEND)
+        return Problem(refusal.code, f"'{name}' {refusal.what}, so nothing was archived; "
+                                     f"{advice}")
+    if is_workbook(name):
+        return None
+    suffix = Path(name).suffix.lower()
+    kind = KINDS.get(suffix) or (f"a {suffix} file" if suffix else "a file with no suffix")
+    return Problem("unsupported_format", f"'{name}' is {kind}; {SEND}")
 
 
 def _parse_one(path: str) -> Parsed:
@@ -74,18 +124,25 @@ def parse(paths: list[str]) -> list[Parsed]:
 
 def decide(landed: list[LandedFile], parsed: dict[str, Parsed],
            loaded_identities: dict[tuple, tuple[str, str]],
-           processed: dict[str, tuple[str, str]]) -> list[SsiOutcome]:
+           processed: dict[str, tuple[str, str]],
+           unparsed: Mapping[tuple[str, str], Problem] | None = None) -> list[SsiOutcome]:
     """Give every new landing its status: duplicate, rejected or loaded.
 
     `parsed` maps sha256 to what `parse` made of the file; `loaded_identities` maps
     (iso3, year, revision) to (sha256, original_name) of what is already loaded;
-    `processed` maps sha256 to (status, original_name) of files already seen. Files are
-    decided in the order given so the outcome is reproducible.
+    `processed` maps sha256 to (status, original_name) of files already seen; `unparsed`
+    maps (sha256, original_name) of entries that are no workbook to why (`turned_away`):
+    those are rejected, whatever else has their bytes, and are nobody's first copy. Files
+    are decided in the order given so the outcome is reproducible.
     """
     identities = dict(loaded_identities)
     seen = dict(processed)
     outcomes = []
     for file in landed:
+        problem = (unparsed or {}).get((file.sha256, file.original_name))
+        if problem is not None:
+            outcomes.append(SsiOutcome(landed=file, status="rejected", problems=[problem]))
+            continue
         if file.sha256 in seen:
             status, first_name = seen[file.sha256]
             outcomes.append(SsiOutcome(landed=file, status="duplicate", note=(
@@ -160,22 +217,29 @@ def store(con: duckdb.DuckDBPyConnection, outcomes: list[SsiOutcome], run_id: st
 
 def ingest(con: duckdb.DuckDBPyConnection, landed: list[LandedFile], run_id: str,
            gate: Gate | None = None, redo: set[str] = frozenset(),
-           accepted: Mapping[str, str] | None = None) -> Report:
+           accepted: Mapping[str, str] | None = None,
+           refused: Mapping[tuple[str, str], Refusal] | None = None) -> Report:
     """Decide, gate and store archived files, in the order given.
 
     `redo` holds the sha256 of files decided before (a release after a fix, a backfill):
     their earlier outcome and rows are replaced, in the same transaction, by the new ones,
     so `landed` must list every name recorded for them. `accepted` maps the sha256 of
-    files a statistician accepted despite the gate to the reason they gave.
+    files a statistician accepted despite the gate to the reason they gave. `refused`
+    holds the entries their landing could not archive (`Landing.refused`); they, and
+    files whose name is not a spreadsheet's, are rejected without being parsed.
     """
     if not landed:
         return Report([])
+    unparsed = {(f.sha256, f.original_name): problem for f in landed if (problem := turned_away(
+        f, (refused or {}).get((f.sha256, f.original_name)))) is not None}
     processed = state.ssi_first_outcomes(con, redo)
     to_parse = sorted({f.sha256: f.archive_path for f in landed
-                       if f.sha256 not in processed}.items())
+                       if f.sha256 not in processed
+                       and (f.sha256, f.original_name) not in unparsed}.items())
     parsed = dict(zip([sha for sha, _ in to_parse], parse([path for _, path in to_parse]),
                       strict=True))
-    outcomes = decide(landed, parsed, state.ssi_loaded_identities(con, redo), processed)
+    outcomes = decide(landed, parsed, state.ssi_loaded_identities(con, redo), processed,
+                      unparsed)
     apply_gate(outcomes, gate(table_frames(outcomes)) if gate is not None else {},
                accepted or {})
     store(con, outcomes, run_id, replace=redo)
@@ -183,9 +247,19 @@ def ingest(con: duckdb.DuckDBPyConnection, landed: list[LandedFile], run_id: str
 
 
 def ingest_landing(con: duckdb.DuckDBPyConnection, landing: Path, archive: Path, run_id: str,
-                   gate: Gate | None = None) -> Report:
-    """Land, parse, gate and load every new SSI workbook under `landing`."""
-    return ingest(con, land(con, landing, archive), run_id, gate)
+                   gate: Gate | None = None, settle_seconds: float = 0) -> Report:
+    """Land, parse, gate and load every new SSI workbook under `landing`; record everything
+    else found there as rejected, and say what was ignored or left for the next run."""
+    found = land(con, landing, archive, settle_seconds)
+    return with_landing(ingest(con, found.files, run_id, gate, refused=found.refused), found)
+
+
+def with_landing(report: Report, found: Landing | None) -> Report:
+    """The report, with what its landing ignored and left for the next run."""
+    if found is not None:
+        report.ignored = list(found.ignored)
+        report.deferred = list(found.deferred)
+    return report
 
 
 def release(con: duckdb.DuckDBPyConnection, key: str, run_id: str, gate: Gate | None = None,
@@ -208,16 +282,19 @@ def release(con: duckdb.DuckDBPyConnection, key: str, run_id: str, gate: Gate | 
                   redo={sha}, accepted=accepted)
 
 
-def reprocess(con: duckdb.DuckDBPyConnection, run_id: str, landed: list[LandedFile],
+def reprocess(con: duckdb.DuckDBPyConnection, run_id: str, found: Landing | None,
               years: tuple[int, int] | None, countries: list[str] | None, reread: bool,
               gate: Gate | None = None) -> Report:
-    """Re-decide archived SSI files of a scope, oldest delivery first, plus new landings.
+    """Re-decide archived SSI files of a scope, oldest delivery first, plus what `found`
+    landed (if a landing folder was given).
 
     The scope is the recorded country and year of each file; files whose country and year
-    could not be read are re-read too, since a fixed parser may now read them. Files a
-    statistician accepted stay accepted.
+    could not be read are re-read too, since a fixed parser may now read them. Entries
+    turned away before parsing (a folder, a link, a CSV file) keep their decision, unless
+    a workbook has their bytes. Files a statistician accepted stay accepted.
     """
-    where, params = ["(country_iso3 is null or reference_year is null or (true"], []
+    where, params = ["archive_path is not null and "
+                     "(country_iso3 is null or reference_year is null or (true"], []
     if years:
         where.append("and reference_year between ? and ?")
         params += list(years)
@@ -225,6 +302,12 @@ def reprocess(con: duckdb.DuckDBPyConnection, run_id: str, landed: list[LandedFi
         where.append("and list_contains(?, country_iso3)")
         params.append([c.upper() for c in countries])
     where.append("))")
-    files = state.ssi_archived(con, " ".join(where), params) if reread else []
-    return ingest(con, files + landed, run_id, gate=gate, redo={f.sha256 for f in files},
-                  accepted=state.ssi_accepted(con))
+    # Of workbooks (what a parser fix may change), every name recorded for their bytes,
+    # since the rows of those bytes are replaced as a whole.
+    shas = sorted({f.sha256 for f in state.ssi_archived(con, " ".join(where), params)
+                   if is_workbook(f.original_name)}) if reread else []
+    files = state.ssi_archived(con, "list_contains(?, sha256)", [shas]) if shas else []
+    new = found.files if found is not None else []
+    return with_landing(ingest(con, files + new, run_id, gate=gate,
+                               redo={f.sha256 for f in files}, accepted=state.ssi_accepted(con),
+                               refused=found.refused if found is not None else None), found)

@@ -20,16 +20,23 @@ Connection = duckdb.DuckDBPyConnection
 
 # --- SSI workbooks ---------------------------------------------------------------------------
 
+# Entries turned away before parsing: no bytes to read (a folder, a link), or a name that is
+# not a spreadsheet's. Their bytes, if any, are nobody's first copy.
+NOT_PARSED = "(archive_path is null or reason_code is not distinct from 'unsupported_format')"
+
+
 def ssi_landed(con: Connection) -> set[tuple[str, str]]:
-    """(sha256, original name) of every workbook landed so far."""
+    """(sha256, original name) of everything landed so far, workbook or not."""
     return set(con.execute("select sha256, original_name from raw.ssi_files").fetchall())
 
 
 def ssi_first_outcomes(con: Connection, redo: set[str]) -> dict[str, tuple[str, str]]:
-    """sha256 -> (status, original name) of the first decision on each file not in `redo`."""
+    """sha256 -> (status, original name) of the first decision on each file not in `redo`,
+    of those that went to the parser."""
     return {sha: (status, name) for sha, status, name in con.execute(
         "select sha256, arg_min(status, processed_at), arg_min(original_name, processed_at) "
-        "from raw.ssi_files group by sha256").fetchall() if sha not in redo}
+        f"from raw.ssi_files where not {NOT_PARSED} group by sha256").fetchall()
+        if sha not in redo}
 
 
 def ssi_loaded_identities(con: Connection, redo: set[str]) -> dict[tuple, tuple[str, str]]:
@@ -37,6 +44,7 @@ def ssi_loaded_identities(con: Connection, redo: set[str]) -> dict[tuple, tuple[
     return {(iso3, year, rev): (sha, name) for iso3, year, rev, sha, name in con.execute("""
         select s.country_iso3, s.reference_year, s.revision, s.sha256, any_value(f.original_name)
         from raw.ssi_submissions s join raw.ssi_files f using (sha256)
+        where f.status = 'loaded'
         group by all""").fetchall() if sha not in redo}
 
 

@@ -91,6 +91,21 @@ def test_run_that_fails_exits_non_zero_with_a_reason(tmp_path, prefect_api):
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("spf: run failed: SSI landing folder")
     assert "does not exist (summary: " in last
+    assert "Traceback" not in result.stderr  # an expected failure: its line, no traceback
+
+    # Prefect still records the run as failed, with the reason, and logs it without one.
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
+    with get_client(sync_client=True) as client:
+        run = next(r for r in client.read_flow_runs(limit=200)
+                   if r.parameters.get("landing") == str(tmp_path / "absent"))
+        logs = "\n".join(entry.message for entry in client.read_logs(
+            LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run.id]))))
+    assert run.state.is_failed()
+    assert "SSI landing folder" in run.state.message and "does not exist" in run.state.message
+    assert "Encountered exception during execution: RunFailed(" in logs
+    assert "Traceback" not in logs
 
 
 def test_run_where_everything_is_rejected_publishes_nothing(tmp_path, write_workbook,
@@ -105,4 +120,53 @@ def test_run_where_everything_is_rejected_publishes_nothing(tmp_path, write_work
         "spf: run failed: nothing to publish: no submission or project report has been accepted "
         "(bad.xlsx: "
         "Beneficiaries!D4: 'lots' is not a number) (summary: ")
+    assert "Traceback" not in result.stderr
     assert not (tmp_path / "wh" / "spf.duckdb").exists()
+
+
+def test_another_run_holding_the_lock_is_said_in_one_line(tmp_path, prefect_api):
+    from filelock import FileLock
+
+    from ingest.paths import resolve
+
+    target = tmp_path / "wh" / "spf.duckdb"
+    paths = resolve(target)
+    paths.home.mkdir(parents=True)
+    (tmp_path / "landing").mkdir()
+    with FileLock(str(paths.lock)):
+        result = spf("run", "--landing", str(tmp_path / "landing"), "--warehouse", str(target))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith(
+        f"spf: run failed: another spf run is writing to {paths.home}")
+
+
+def test_settle_leaves_young_files_for_the_next_run_and_says_so(tmp_path, write_workbook,
+                                                               prefect_api):
+    write_workbook("worked.xlsx", **worked_example())  # written just now
+    target = str(tmp_path / "wh" / "spf.duckdb")
+    left = "1 left for the next run: changed less than 3600 s ago: worked.xlsx"
+    for command in (["run"], ["backfill", "--years", "2019", "--sources", "ssi"]):
+        result = spf(*command, "--landing", str(tmp_path / "landing"), "--settle", "3600",
+                     "--warehouse", target)
+        assert result.returncode == 1, command
+        assert "Traceback" not in result.stderr
+        assert result.stderr.strip().splitlines()[-1].startswith(
+            f"spf: run failed: nothing to publish: no submission or project report has been "
+            f"accepted; {left} (summary: "), command
+    assert not (tmp_path / "wh" / "spf.duckdb").exists()
+    assert not (tmp_path / "wh" / "archive").exists()  # nothing was landed
+
+
+def test_a_bug_still_shows_its_traceback(tmp_path, prefect_api):
+    """Tracebacks are for bugs: an exception nobody expected (here the run's home is under
+    a file, so making its folders fails) is logged with its traceback, then the one line."""
+    (tmp_path / "landing").mkdir()
+    (tmp_path / "a-file").write_text("not a folder")
+    result = spf("run", "--landing", str(tmp_path / "landing"),
+                 "--warehouse", str(tmp_path / "a-file" / "spf.duckdb"))
+    assert result.returncode == 1
+    assert "Traceback (most recent call last)" in result.stderr
+    assert "NotADirectoryError" in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith(
+        "spf: run failed: [Errno 20] Not a directory")

@@ -74,3 +74,44 @@ def test_a_source_failure_fails_the_run_after_the_rest(tmp_path):
             summary["published"] = True
     page = (resolve(warehouse).docs / "runs" / "latest.html").read_text()
     assert f"published {warehouse}" in page and "1 new page(s) (1 failed)" in page
+
+
+def test_expected_failures_are_logged_in_one_line_and_bugs_with_their_traceback():
+    """The filter the flows put on Prefect's run loggers (flows/nightly.py)."""
+    import io
+    import logging
+
+    from ingest.rmt_api import AuthFailed
+    from warehouse.runs import GateBlocked
+
+    stream = io.StringIO()
+    logger = logging.getLogger("spf-test.expected-failures")
+    logger.propagate = False
+    logger.addHandler(logging.StreamHandler(stream))
+    pipeline.without_expected_tracebacks(logger.name)
+    pipeline.without_expected_tracebacks(logger.name)  # once is enough: idempotent
+    assert logger.filters == [pipeline.EXPECTED_FAILURE_TRACEBACKS]
+    for error in (RunFailed("nothing to publish"), PipelineBusy("another spf run"),
+                  GateBlocked("marts gate failed", {}), AuthFailed("RMT API refused")):
+        try:
+            raise error
+        except Exception as exc:
+            logger.error("Task run failed with exception: %r", exc, exc_info=True)
+    expected = stream.getvalue()
+    assert "Traceback" not in expected and len(expected.splitlines()) == 4
+    assert "RunFailed('nothing to publish')" in expected.splitlines()[0]
+    try:
+        {}["a bug"]
+    except KeyError:
+        logger.exception("Encountered exception during execution")
+    assert "Traceback (most recent call last)" in stream.getvalue()[len(expected):]
+    assert "KeyError: 'a bug'" in stream.getvalue()
+
+
+def test_nothing_to_publish_says_what_was_left_for_the_next_run(tmp_path, write_workbook):
+    write_workbook("KHM.xlsx", **worked_example())  # written just now
+    with pytest.raises(RunFailed, match=(
+            r"^nothing to publish: no submission or project report has been accepted; "
+            r"1 left for the next run: changed less than 3600 s ago: KHM.xlsx$")):
+        pipeline.nightly(str(tmp_path / "wh" / "spf.duckdb"), landing=str(tmp_path / "landing"),
+                         settle_seconds=3600)

@@ -22,6 +22,11 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 
 WarehouseOpt = Annotated[Path | None, typer.Option(
     "--warehouse", help="Published DuckDB file (default: $SPF_WAREHOUSE or data/spf.duckdb).")]
+SettleOpt = Annotated[float | None, typer.Option(
+    "--settle", metavar="SECONDS", min=0,
+    help="Leave files of the landing folder changed less than SECONDS ago for the next run "
+         "(default: $SPF_SETTLE_SECONDS, else 0: none). A file that changes while it is "
+         "landed is always left.")]
 
 
 def _fail(message: str) -> None:
@@ -39,6 +44,7 @@ def run(
     rmt_url: Annotated[str | None, typer.Option(
         help="Base URL of the Results Monitoring Tool API (token from $SPF_RMT_TOKEN).")] = None,
     warehouse: WarehouseOpt = None,
+    settle: SettleOpt = None,
 ) -> None:
     """Run the nightly flow: load what is new, rebuild and gate the marts, publish.
 
@@ -51,7 +57,7 @@ def run(
 
     _run_flow(nightly, landing=str(landing) if landing else None,
               rmt_dir=str(rmt_dir) if rmt_dir else None, rmt_url=rmt_url,
-              warehouse=str(warehouse) if warehouse else None)
+              warehouse=str(warehouse) if warehouse else None, settle_seconds=settle)
 
 
 @app.command()
@@ -70,6 +76,7 @@ def backfill(
     rmt_url: Annotated[str | None, typer.Option(
         help="Also fetch what changed from the RMT API (token from $SPF_RMT_TOKEN).")] = None,
     warehouse: WarehouseOpt = None,
+    settle: SettleOpt = None,
 ) -> None:
     """Re-process archived submissions and reports of a scope, rebuild, gate and publish.
 
@@ -89,14 +96,15 @@ def backfill(
               sources=[s.strip() for s in sources.split(",") if s.strip()], reread=reread,
               landing=str(landing) if landing else None,
               rmt_dir=str(rmt_dir) if rmt_dir else None, rmt_url=rmt_url,
-              warehouse=str(warehouse) if warehouse else None)
+              warehouse=str(warehouse) if warehouse else None, settle_seconds=settle)
 
 
 def _run_flow(flow, **parameters) -> None:
     """Run a flow and print its summary; one line and exit code 1 when it fails."""
     try:
         summary = flow(**parameters)
-    except Exception as error:  # the flow has logged the details; the operator gets one line
+    except Exception as error:  # the flow logged it: in one line if expected, else with its
+        # traceback (flows/nightly.py); the operator gets one line here too
         message = str(error)
     else:
         message = None

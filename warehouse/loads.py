@@ -7,6 +7,7 @@ part of the run summary. A delivery rejected or quarantined is recorded, never f
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -38,14 +39,20 @@ def _load(paths: Paths, suites: SourceSuites, run_name: str,
 def _folder(path: Path | None, what: str) -> Path | None:
     if path is not None and not path.is_dir():
         raise RunFailed(f"{what} {path} does not exist")
+    if path is not None and not os.access(path, os.R_OK | os.X_OK):
+        raise RunFailed(f"{what} {path} cannot be read by this user")
     return path
 
 
-def ingest_ssi(paths: Paths, run_id: str, landing: Path) -> SourceSummary:
-    """Land and load new SSI workbooks."""
+def ingest_ssi(paths: Paths, run_id: str, landing: Path, settle_seconds: float = 0
+               ) -> SourceSummary:
+    """Land and load new SSI workbooks; record whatever else is in the landing folder.
+
+    A file changed less than `settle_seconds` ago, or while it was read, is left for the
+    next run."""
     _folder(landing, "SSI landing folder")
     return _load(paths, SSI, f"{run_id}-ssi", lambda con, gate: ssi.ingest_landing(
-        con, landing, paths.archive, run_id, gate))
+        con, landing, paths.archive, run_id, gate, settle_seconds))
 
 
 def _new_rmt(con: duckdb.DuckDBPyConnection, paths: Paths, run_id: str, rmt_dir: Path | None,
@@ -75,15 +82,16 @@ def ingest_rmt(paths: Paths, run_id: str, rmt_dir: Path | None = None,
 
 
 def reprocess_ssi(paths: Paths, run_id: str, scope: Scope, reread: bool,
-                  landing: Path | None = None) -> SourceSummary:
-    """Re-decide the archived SSI files of the scope (if `reread`), plus any new landing."""
+                  landing: Path | None = None, settle_seconds: float = 0) -> SourceSummary:
+    """Re-decide the archived SSI files of the scope (if `reread`), plus any new landing
+    (where `settle_seconds` applies as in `ingest_ssi`)."""
     _folder(landing, "SSI landing folder")
     years = scope["years"]
     span = (years[0] or 1900, years[1] or 9999) if years else None
 
     def load(con: duckdb.DuckDBPyConnection, gate: SourceGate) -> Report:
-        landed = ssi.land(con, landing, paths.archive) if landing is not None else []
-        return ssi.reprocess(con, run_id, landed, span, scope["countries"], reread, gate)
+        found = ssi.land(con, landing, paths.archive, settle_seconds) if landing else None
+        return ssi.reprocess(con, run_id, found, span, scope["countries"], reread, gate)
 
     return _load(paths, SSI, f"{run_id}-ssi-backfill", load)
 

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.paths import SAMPLE_RMT_DIR, SAMPLE_SSI_DIR, Paths, resolve
 from ingest.reference import COUNTRY_CODES
+from ingest.rmt_api import FetchFailed
 from warehouse import loads, marts, report
 from warehouse.loads import FetchPages
 from warehouse.runs import (
@@ -28,6 +31,52 @@ from warehouse.runs import (
 from warehouse.summary import RunSummary, Scope
 
 SOURCES = ("ssi", "rmt")
+SETTLE_ENV = "SPF_SETTLE_SECONDS"
+# Failures a run expects and says in one line (see warehouse/runs.py); a traceback is for
+# anything else, a bug. FetchFailed: the RMT API failed for good, so the source did.
+EXPECTED_FAILURES = (RunFailed, FetchFailed)
+
+
+class ExpectedFailureTracebacks(logging.Filter):
+    """Leaves out the traceback of a log record about an expected failure, keeping its line.
+
+    The flows put it on the loggers of their orchestrator, which log every exception a run
+    or a step raises with its traceback, to the terminal and to the API alike.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], EXPECTED_FAILURES):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+EXPECTED_FAILURE_TRACEBACKS = ExpectedFailureTracebacks()
+
+
+def without_expected_tracebacks(*loggers: str) -> None:
+    """Keep tracebacks of expected failures out of these loggers' records (idempotent)."""
+    for name in loggers:
+        logging.getLogger(name).addFilter(EXPECTED_FAILURE_TRACEBACKS)
+
+
+def settle_time(given: float | None) -> float:
+    """The settle time of a run's landing: as given, else $SPF_SETTLE_SECONDS, else 0 (off).
+
+    A file changed less than this many seconds ago is left for the next run.
+    """
+    if given is None:
+        text = os.environ.get(SETTLE_ENV, "").strip()
+        if not text:
+            return 0.0
+        try:
+            given = float(text)
+        except ValueError:
+            raise RunFailed(f"${SETTLE_ENV} is {text!r}: expected a number of seconds, "
+                            "e.g. 60") from None
+    if not math.isfinite(given) or given < 0:
+        raise RunFailed(f"settle time {given:g} s: expected 0 or more seconds")
+    return float(given)
 
 
 def call(step: Callable, *args, **kwargs):
@@ -112,8 +161,14 @@ def fail_if_a_source_failed(summary: RunSummary) -> None:
 def rebuild_and_publish(paths: Paths, run_id: str, summary: RunSummary, how: Orchestration,
                         force: bool) -> None:
     """Build, gate and publish the marts, unless nothing changed (and `force` is off)."""
-    marts.ensure_something_to_publish(
-        paths, [r for source in SOURCES for r in summary.get(source, {}).get("rejected", [])])
+    try:
+        marts.ensure_something_to_publish(
+            paths, [r for source in SOURCES for r in summary.get(source, {}).get("rejected", [])])
+    except RunFailed as nothing:
+        left = report.left_for_next_run(summary["ssi"]) if "ssi" in summary else None
+        if left:
+            raise RunFailed(f"{nothing}; {left}") from None
+        raise
     if not force and marts.is_current(paths):
         how.log.info("nothing new since the last publication; warehouse unchanged")
         return
@@ -131,12 +186,18 @@ def rebuild_and_publish(paths: Paths, run_id: str, summary: RunSummary, how: Orc
 
 def nightly(warehouse: str | None = None, landing: str | None = None,
             rmt_dir: str | None = None, rmt_url: str | None = None,
-            how: Orchestration = Orchestration()) -> RunSummary:
-    """Load what is new in the sources, then rebuild, gate and publish if anything changed."""
+            how: Orchestration = Orchestration(), settle_seconds: float | None = None
+            ) -> RunSummary:
+    """Load what is new in the sources, then rebuild, gate and publish if anything changed.
+
+    `settle_seconds` (default $SPF_SETTLE_SECONDS, else off) leaves files of the landing
+    folder changed less than that long ago for the next run.
+    """
     with run_frame(warehouse, "nightly", how) as (paths, run_id, summary):
+        settle = settle_time(settle_seconds)
         sources = Sources.nightly(landing, rmt_dir, rmt_url)
         if sources.landing:
-            summary["ssi"] = how.run(loads.ingest_ssi, paths, run_id, sources.landing)
+            summary["ssi"] = how.run(loads.ingest_ssi, paths, run_id, sources.landing, settle)
         if sources.rmt_dir or sources.rmt_url:
             summary["rmt"] = how.run(loads.ingest_rmt, paths, run_id, sources.rmt_dir,
                                      sources.rmt_url, how.fetch_pages)
@@ -164,16 +225,19 @@ def backfill(warehouse: str | None = None, years_from: int | None = None,
              years_to: int | None = None, countries: list[str] | None = None,
              sources: list[str] | None = None, reread: bool = True,
              landing: str | None = None, rmt_dir: str | None = None,
-             rmt_url: str | None = None, how: Orchestration = Orchestration()) -> RunSummary:
+             rmt_url: str | None = None, how: Orchestration = Orchestration(),
+             settle_seconds: float | None = None) -> RunSummary:
     """Re-decide the archived deliveries of a scope, add what the sources bring, then rebuild,
-    gate and publish, even when nothing changed (a method may have)."""
+    gate and publish, even when nothing changed (a method may have). `settle_seconds`
+    applies to new files of `landing` as in `nightly`."""
     with run_frame(warehouse, "backfill", how) as (paths, run_id, summary):
         scope = backfill_scope(years_from, years_to, countries, list(sources or SOURCES))
+        settle = settle_time(settle_seconds)
         summary["scope"] = {**scope, "reread": reread}
         new = Sources.given(landing, rmt_dir, rmt_url)
         if "ssi" in scope["sources"]:
             summary["ssi"] = how.run(loads.reprocess_ssi, paths, run_id, scope, reread,
-                                     new.landing)
+                                     new.landing, settle)
         if "rmt" in scope["sources"]:
             summary["rmt"] = how.run(loads.reprocess_rmt, paths, run_id, reread, new.rmt_dir,
                                      new.rmt_url, how.fetch_pages)

@@ -40,16 +40,36 @@ def outcome(summary: RunSummary) -> str:
     return f"nothing new: {summary['warehouse']} unchanged"
 
 
+def left_for_next_run(part: SourceSummary) -> str | None:
+    """The files a landing left for the next run, grouped by why: "1 left for the next run:
+    still being written: KHM_2023.xlsx"."""
+    deferred = part.get("deferred") or []
+    if not deferred:
+        return None
+    by_reason: dict[str, list[str]] = {}
+    for d in deferred:
+        by_reason.setdefault(d["reason"], []).append(d["file"])
+    return f"{len(deferred)} left for the next run: " + "; ".join(
+        f"{reason}: {', '.join(files)}" for reason, files in by_reason.items())
+
+
 def _source(source: str, part: SourceSummary, backfill: bool) -> list[Line]:
-    """How many files came, what became of them, and every one not loaded."""
+    """How many files came, what became of them, every one not loaded, and what the landing
+    ignored or left for the next run."""
     _, _, what = SOURCES[source]
     counts = ", ".join(f"{n} {status}" for status, n in sorted(part["counts"].items()))
     first = f"{part['landed']} {'' if backfill else 'new '}{what}" + (
         f" ({counts})" if counts else "")
     if part.get("new_versions"):
         first += f", {part['new_versions']} intervention version(s) loaded"
-    return [Line(first)] + [Line(f"{r['status']}: {r['file']}: {r['reason']}")
-                            for r in part["rejected"]]
+    lines = [Line(first)] + [Line(f"{r['status']}: {r['file']}: {r['reason']}")
+                             for r in part["rejected"]]
+    if part.get("ignored"):
+        lines.append(Line(f"{part['ignored']} ignored: Excel lock files or hidden files"))
+    left = left_for_next_run(part)
+    if left:
+        lines.append(Line(left))
+    return lines
 
 
 def _gates(summary: RunSummary, docs: Path | None) -> list[Line]:

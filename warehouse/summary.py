@@ -22,6 +22,13 @@ class Rejection(TypedDict):
     reason: str | None
 
 
+class Deferral(TypedDict):
+    """A file of the landing folder left for the next run, and why."""
+
+    file: str
+    reason: str  # still being written | changed less than N s ago | gone before it could be read
+
+
 class Validation(TypedDict):
     """One checkpoint: its suite, whether it passed, its Data Docs page, what failed."""
 
@@ -43,6 +50,8 @@ class SourceSummary(TypedDict):
     fetches: NotRequired[int]  # rmt: API calls and export folders decided
     new_versions: NotRequired[int]  # rmt: intervention versions loaded
     error: NotRequired[str]  # the source failed (the rest of the run was published)
+    ignored: NotRequired[int]  # ssi: Excel lock files and hidden files left out of the landing
+    deferred: NotRequired[list[Deferral]]  # ssi: files left for the next run
 
 
 class BuildSummary(TypedDict):
@@ -96,4 +105,8 @@ def source_summary(source: str, report: Report, results: list[GateResult]) -> So
         summary["new_versions"] = sum(o.new_versions for o in report.outcomes)
     if report.error:
         summary["error"] = report.error
+    if report.ignored:
+        summary["ignored"] = len(report.ignored)
+    if report.deferred:
+        summary["deferred"] = [Deferral(file=name, reason=why) for name, why in report.deferred]
     return summary
