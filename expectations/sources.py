@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from expectations.gates import GateResult, Gates
+from ingest import population
 from ingest.problems import Problem
 from ingest.rmt_versions import VERSION_KEY
 
@@ -53,6 +54,9 @@ SSI = SourceSuites("ssi", unit="submission_id", index=("submission_id", "source_
                    row="source_row", row_prefix="rows ")
 RMT = SourceSuites("rmt", unit="fetch_id", index=("fetch_id", *VERSION_KEY),
                    row="intervention_id", rows_shown=5, prepare=_rmt_rows)
+POPULATION = SourceSuites(population.ARCHIVE_SOURCE, unit=population.GATE_UNIT,
+                          index=population.GATE_INDEX, row=population.GATE_ROW,
+                          row_prefix="rows ", rows_shown=10)
 
 
 class SourceGate:

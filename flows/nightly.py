@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from prefect import flow
 
 from flows.tasks import orchestration
@@ -15,13 +17,18 @@ pipeline.without_expected_tracebacks(*PREFECT_RUN_LOGGERS)
 
 @flow(name="spf-nightly", log_prints=True)
 def nightly(landing: str | None = None, rmt_dir: str | None = None, rmt_url: str | None = None,
-            warehouse: str | None = None, settle_seconds: float | None = None) -> dict:
+            warehouse: str | None = None, settle_seconds: float | None = None,
+            reporting_date: date | None = None, population: str | None = None) -> dict:
     """Load new SSI workbooks and project reports, then rebuild, gate and publish the marts.
 
     With no source given, the bundled sample data; with one, only the sources given. The
     warehouse defaults to $SPF_WAREHOUSE or data/spf.duckdb. A file of the landing folder
     changed less than `settle_seconds` ago (default $SPF_SETTLE_SECONDS, else none) is left
-    for the next run, as is one that changes while it is landed.
+    for the next run, as is one that changes while it is landed. Results are reported as
+    of `reporting_date` (default today); regional shares are weighed by the official
+    `population` file given (default: the one in the home's `population/` folder, else the
+    bundled World Bank seed).
     """
     return pipeline.nightly(warehouse, landing, rmt_dir, rmt_url, how=orchestration(),
-                            settle_seconds=settle_seconds)
+                            settle_seconds=settle_seconds, reporting_date=reporting_date,
+                            population=population)

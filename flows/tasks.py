@@ -13,7 +13,7 @@ from prefect.cache_policies import NO_CACHE
 
 from ingest import rmt_api
 from ingest.paths import Paths
-from warehouse import loads, marts, pipeline, report
+from warehouse import loads, marts, pipeline, report, review
 from warehouse.summary import RunSummary
 
 
@@ -79,7 +79,8 @@ def report_run(paths: Paths, summary: RunSummary) -> str:
 
 TASKS = {step: task(step, name=step.__name__, cache_policy=NO_CACHE) for step in (
     loads.ingest_ssi, loads.ingest_rmt, loads.reprocess_ssi, loads.reprocess_rmt,
-    marts.build_marts, marts.validate_marts, marts.publish_marts, report_run)}
+    marts.build_marts, marts.validate_marts, marts.publish_marts,
+    review.review_submissions, report_run)}
 
 
 def run_task(step, *args, **kwargs):

@@ -26,6 +26,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ingest.paths import ARCHIVED_FILE, PRIVATE_DIR
+
 IGNORED_PREFIXES = (".", "~$")  # hidden files, and the lock files Excel leaves beside a workbook
 STILL_BEING_WRITTEN = "still being written"
 GONE = "gone before it could be read"
@@ -83,14 +85,14 @@ def _write_once(target: Path, data: bytes) -> None:
     """Write `data` to `target` atomically unless it already exists; then make it read-only."""
     if target.exists():
         return
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".landing-")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, 0o444)
+        os.chmod(tmp, ARCHIVED_FILE)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -51,6 +51,11 @@ class Outcome:
         """Files it landed (one workbook; the pages of a fetch)."""
         raise NotImplementedError
 
+    def review(self) -> dict | None:
+        """What a statistician reviews of this delivery in the run summary (None: nothing
+        beyond its status and reason)."""
+        return None
+
     @property
     def reason_code(self) -> str | None:
         if self.problems:

@@ -35,8 +35,11 @@ class Paths:
     marks); `docs`, the Great Expectations Data Docs statisticians open, with the dbt
     documentation of the published marts in `dbt_docs`; `gx_root`, GX's
     runtime project; `logs`; `dbt_target`, dbt's artefacts (manifest, partial parse);
-    `publications`, the last publications kept read-only (`<publication_id>.duckdb`, see
-    warehouse/history.py); `lock`, held by the one run allowed to write at a time.
+    `population`, where an operator may place an official population file (see
+    warehouse/marts.py); `feedback`, the workbooks to send back to countries (private:
+    they copy their workbooks); `publications`, the last publications kept read-only
+    (`<publication_id>.duckdb`, see warehouse/history.py); `lock`, held by the one run
+    allowed to write at a time.
     Beside the warehouse: `build`, the next warehouse, built and gated there so that
     publishing is a rename (one name for every run, so dbt's profile does not change and
     dbt can reuse its partial parse).
@@ -53,6 +56,8 @@ class Paths:
     logs = property(lambda self: self.home / "logs")
     dbt_target = property(lambda self: self.home / "dbt_target")
     publications = property(lambda self: self.home / "publications")
+    feedback = property(lambda self: self.home / "feedback")
+    population = property(lambda self: self.home / "population")
     lock = property(lambda self: self.home / "spf.lock")
     build = property(lambda self: self.warehouse.with_name(f".{self.warehouse.stem}.build.duckdb"))
 
@@ -67,10 +72,10 @@ def resolve(warehouse: str | os.PathLike | None = None) -> Paths:
 
 
 def make_private(paths: Paths) -> int:
-    """Give the state and the archive their private modes, files landed before included;
-    return how many modes changed."""
+    """Give the state, the feedback workbooks and the archive their private modes, files
+    made before included; return how many modes changed."""
     changed = 0
-    for root, file_mode in ((paths.state_db.parent, PRIVATE_FILE),
+    for root, file_mode in ((paths.state_db.parent, PRIVATE_FILE), (paths.feedback, PRIVATE_FILE),
                             (paths.archive, ARCHIVED_FILE)):
         for folder, _, files in os.walk(root):
             changed += _chmod(Path(folder), PRIVATE_DIR)

@@ -48,6 +48,15 @@ class SsiOutcome(Outcome):
     name = property(lambda self: self.landed.original_name)
     files = property(lambda self: 1)
 
+    def review(self) -> dict:
+        """The submission as the review page lists it: who, which year, what became of it."""
+        return {"file": self.name, "sha256": self.key, "submission_id": self.unit,
+                "country_iso3": self.identity.get("country_iso3"),
+                "year": self.identity.get("reference_year"),
+                "revision": self.identity.get("revision"),
+                "language": self.submission.language if self.submission else None,
+                "status": self.status, "problems": [str(p) for p in self.problems]}
+
 
 AS = f"as {', '.join(FORMATS[:-1])} or {FORMATS[-1]}"
 SEND = f"send the SSI workbook {AS}"

@@ -7,7 +7,7 @@ from conftest import query, worked_example
 from filelock import FileLock
 
 from ingest.paths import resolve
-from warehouse import loads, marts, pipeline
+from warehouse import loads, marts, pipeline, review
 from warehouse.runs import PipelineBusy, RunFailed
 from warehouse.summary import SourceSummary
 
@@ -33,6 +33,7 @@ def test_a_nightly_run_without_prefect_publishes_then_stays_quiet(tmp_path, writ
     assert first["published"] is True and first["ssi"]["counts"] == {"loaded": 1}
     assert recorder.steps == [loads.ingest_ssi.__name__, marts.build_marts.__name__,
                               marts.validate_marts.__name__, marts.publish_marts.__name__,
+                              review.review_submissions.__name__,
                               pipeline.write_report.__name__]
     assert query(warehouse, "select count(distinct country_iso3) from marts.coverage_sdg131"
                  ) == [(1,)]

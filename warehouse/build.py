@@ -7,6 +7,7 @@ touches the published warehouse (see warehouse/publish.py).
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import threading
@@ -118,12 +119,13 @@ class DbtOutcome:
     counts: dict[str, int]
 
 
-def run_dbt(build_db: Path, logs: Path, target: Path, args: list[str] | None = None
-            ) -> DbtOutcome:
+def run_dbt(build_db: Path, logs: Path, target: Path, args: list[str] | None = None,
+            dbt_vars: dict | None = None) -> DbtOutcome:
     """`dbt build` into `build_db`, in process; failures are read from the node results.
 
     dbt unit tests check the models' SQL, not the data: they need not run in every
-    build, and tests/test_dbt_unit_tests.py runs them with `args`.
+    build, and tests/test_dbt_unit_tests.py runs them with `args`. `dbt_vars` are the
+    project's variables (e.g. `reporting_date`).
     """
     from dbt.cli.main import dbtRunner
 
@@ -137,6 +139,7 @@ def run_dbt(build_db: Path, logs: Path, target: Path, args: list[str] | None = N
                 "--profiles-dir", str(DBT_PROJECT_DIR), "--log-path", str(logs),
                 "--target-path", str(target),
                 "--quiet", "--no-use-colors",
+                *(["--vars", json.dumps(dbt_vars)] if dbt_vars else []),
             ])
         finally:
             _close_dbt_database()
@@ -156,10 +159,12 @@ def run_dbt(build_db: Path, logs: Path, target: Path, args: list[str] | None = N
     return DbtOutcome(result.success, failures, counts)
 
 
-def generate_docs(build_db: Path, logs: Path, target: Path) -> Path:
+def generate_docs(build_db: Path, logs: Path, target: Path, dbt_vars: dict | None = None
+                  ) -> Path:
     """dbt's documentation site of `build_db` (models, columns, tests, lineage) as one page
     that opens from the file system (`--static`: no server, no fetch of its JSON)."""
-    outcome = run_dbt(build_db, logs, target, args=["docs", "generate", "--static"])
+    outcome = run_dbt(build_db, logs, target, args=["docs", "generate", "--static"],
+                      dbt_vars=dbt_vars)
     page = target / "static_index.html"
     if not outcome.success or not page.exists():
         raise RunFailed("dbt docs generate failed: " + "; ".join(outcome.failures[:3]))

@@ -29,6 +29,16 @@ SettleOpt = Annotated[float | None, typer.Option(
          "landed is always left.")]
 
 
+ReportingDateOpt = Annotated[str | None, typer.Option(
+    "--reporting-date", metavar="YYYY-MM-DD",
+    help="Report results as of this date, as an annual report did (default: today).")]
+PopulationOpt = Annotated[Path | None, typer.Option(
+    "--population", metavar="FILE",
+    help="UN WPP TotalPopulationBySex CSV (.csv or .csv.gz) to weigh regional shares with "
+         "(default: the file in the home's population/ folder, else the bundled World Bank "
+         "seed); archived and validated first.")]
+
+
 def _fail(message: str) -> None:
     typer.echo(f"spf: {' '.join(str(message).split())}", err=True)
     raise typer.Exit(1)
@@ -45,6 +55,8 @@ def run(
         help="Base URL of the Results Monitoring Tool API (token from $SPF_RMT_TOKEN).")] = None,
     warehouse: WarehouseOpt = None,
     settle: SettleOpt = None,
+    reporting_date: ReportingDateOpt = None,
+    population: PopulationOpt = None,
 ) -> None:
     """Run the nightly flow: load what is new, rebuild and gate the marts, publish.
 
@@ -57,7 +69,8 @@ def run(
 
     _run_flow(nightly, landing=str(landing) if landing else None,
               rmt_dir=str(rmt_dir) if rmt_dir else None, rmt_url=rmt_url,
-              warehouse=str(warehouse) if warehouse else None, settle_seconds=settle)
+              warehouse=str(warehouse) if warehouse else None, settle_seconds=settle,
+              reporting_date=reporting_date, population=str(population) if population else None)
 
 
 @app.command()
@@ -77,6 +90,8 @@ def backfill(
         help="Also fetch what changed from the RMT API (token from $SPF_RMT_TOKEN).")] = None,
     warehouse: WarehouseOpt = None,
     settle: SettleOpt = None,
+    reporting_date: ReportingDateOpt = None,
+    population: PopulationOpt = None,
 ) -> None:
     """Re-process archived submissions and reports of a scope, rebuild, gate and publish.
 
@@ -96,7 +111,8 @@ def backfill(
               sources=[s.strip() for s in sources.split(",") if s.strip()], reread=reread,
               landing=str(landing) if landing else None,
               rmt_dir=str(rmt_dir) if rmt_dir else None, rmt_url=rmt_url,
-              warehouse=str(warehouse) if warehouse else None, settle_seconds=settle)
+              warehouse=str(warehouse) if warehouse else None, settle_seconds=settle,
+              reporting_date=reporting_date, population=str(population) if population else None)
 
 
 def _run_flow(flow, **parameters) -> None:
@@ -119,10 +135,33 @@ def _run_flow(flow, **parameters) -> None:
 
 
 @app.command()
-def status(warehouse: WarehouseOpt = None) -> None:
+def status(
+    warehouse: WarehouseOpt = None,
+    reporting: Annotated[int | None, typer.Option(
+        "--reporting", metavar="YEAR",
+        help="Instead: the countries with no accepted SSI submission for YEAR, focus "
+             "countries first, with what became of their deliveries.")] = None,
+) -> None:
     """List quarantined and rejected deliveries with their file names and reasons."""
-    from warehouse import quarantine
     from warehouse.query import format_rows
+
+    if reporting is not None:
+        from warehouse.query import QueryError
+        from warehouse.review import missing_reports
+
+        try:
+            columns, rows = missing_reports(resolve(warehouse).warehouse, reporting)
+        except QueryError as error:
+            _fail(str(error))
+        if not rows:
+            typer.echo(f"every country has an accepted submission for {reporting}")
+            return
+        sys.stdout.write(format_rows(columns, rows, "table"))
+        typer.echo(f"{len(rows)} countries without an accepted submission for {reporting} "
+                   "(published warehouse). `spf feedback ID --out FILE` writes what to send "
+                   "back for a rejected or quarantined one.")
+        return
+    from warehouse import quarantine
     from warehouse.runs import RunFailed
 
     try:
@@ -136,7 +175,35 @@ def status(warehouse: WarehouseOpt = None) -> None:
     typer.echo(f"read from the {origin}. After a fix, release a quarantined file or fetch "
                "with `spf release ID` (validated again) or, once its figures are confirmed, "
                "`spf release ID --accept --note WHY`; the next `spf run` publishes it. "
-               "Rejected ones must be sent again, corrected.")
+               "Rejected ones must be sent again, corrected: `spf feedback ID --out FILE` "
+               "writes what to send back.")
+
+
+@app.command()
+def feedback(
+    file: Annotated[str, typer.Argument(help="SSI file name, sha256 prefix or submission id "
+                                             "(e.g. TGO-2022-r2), as `spf status` shows them.")],
+    out: Annotated[Path, typer.Option(
+        "--out", help="The workbook to write (.xlsx) for the country's focal point.")],
+    language: Annotated[str | None, typer.Option(
+        help="en, fr, es or pt (default: the submission's own).")] = None,
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Write the feedback workbook of a rejected, quarantined or warned SSI submission:
+    every problem and warning with what to do, in the submission's language, then a copy of
+    its sheets with the cells concerned highlighted and commented."""
+    from warehouse.feedback import feedback_for
+    from warehouse.runs import RunFailed
+
+    if out.suffix.lower() != ".xlsx":
+        _fail(f"--out {out}: the feedback workbook is an .xlsx file")
+    try:
+        result = feedback_for(resolve(warehouse), file, out, language=language)
+    except RunFailed as error:
+        _fail(str(error))
+    counts = {kind: sum(i.kind == kind for i in result.items) for kind in ("error", "warning")}
+    typer.echo(f"{result.path}: {result.file} ({result.status}), {counts['error']} problem(s) "
+               f"and {counts['warning']} warning(s), in {result.language}")
 
 
 @app.command()
@@ -170,14 +237,133 @@ def query(
     sql: Annotated[str, typer.Argument(help="SQL, e.g. \"select * from marts.dim_country\"")],
     warehouse: WarehouseOpt = None,
     format: Annotated[str, typer.Option("--format", "-f", help="table, csv or json")] = "table",
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", metavar="PUBLICATION|DATE",
+        help="Query a kept publication instead: its id (e.g. p0007, see `spf publications`) "
+             "or a date (the last one published on or before that day, UTC).")] = None,
 ) -> None:
-    """Run SQL read-only against the published warehouse and print the result."""
+    """Run SQL read-only against the published warehouse (or a kept publication) and print
+    the result. Nothing but that file can be read or written."""
     from warehouse.query import QueryError, format_rows, run_query
+    from warehouse.runs import RunFailed
+
+    paths = resolve(warehouse)
+    try:
+        target = paths.warehouse
+        if as_of:
+            from warehouse.history import resolve_publication
+
+            target = resolve_publication(paths, as_of)
+        columns, rows = run_query(target, sql)
+        sys.stdout.write(format_rows(columns, rows, format))
+    except (QueryError, RunFailed) as error:
+        _fail(str(error))
+
+
+@app.command()
+def export(
+    tables: Annotated[list[str] | None, typer.Argument(
+        help="Tables to export: coverage_sdg131 (a mart), marts.coverage_sdg131, "
+             "ops.submissions.", show_default=False)] = None,
+    all_tables: Annotated[bool, typer.Option(
+        "--all", help="Every marts.* and ops.* table.")] = False,
+    format: Annotated[str, typer.Option(
+        "--format", "-f", help="csv or parquet (a file per table), xlsx (one workbook, a "
+                               "sheet per table), ilostat (SDG 1.3.1 in ILOSTAT's layout).")
+    ] = "csv",
+    out: Annotated[Path, typer.Option(
+        "--out", "-o", help="Folder to write into (created if missing).")] = Path("."),
+    progress: Annotated[bool, typer.Option(
+        help="Progress bar, one step per table, when standard error is a terminal.")] = True,
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Export tables of the published warehouse as files, read-only; prints each file written."""
+    from warehouse.export import ExportError
+    from warehouse.export import export as export_tables
 
     try:
-        columns, rows = run_query(resolve(warehouse).warehouse, sql)
-        sys.stdout.write(format_rows(columns, rows, format))
-    except QueryError as error:
+        written = export_tables(resolve(warehouse).warehouse, tables, all_tables=all_tables,
+                                fmt=format, out=out, progress=progress)
+    except ExportError as error:
+        _fail(f"export failed: {error}")
+    for path in written:
+        typer.echo(str(path))
+
+
+@app.command()
+def diff(
+    from_: Annotated[str | None, typer.Option(
+        "--from", metavar="PUBLICATION|DATE",
+        help="The earlier publication (default: the one before --to).")] = None,
+    to: Annotated[str | None, typer.Option(
+        "--to", metavar="PUBLICATION|DATE",
+        help="The later publication (default: the published warehouse).")] = None,
+    table: Annotated[str | None, typer.Option(
+        "--table", metavar="MART", help="Only this mart, e.g. coverage_sdg131.")] = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="table, csv or json")] = "table",
+    limit: Annotated[int | None, typer.Option(
+        min=0, help="Rows listed per mart and kind of change (default: 20 in a table, all "
+                    "in csv and json; 0: all). Counts are always complete.")] = None,
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """What changed between two publications, mart by mart: rows added, removed and changed
+    (with old and new values), matched on each mart's grain as its dbt tests define it.
+
+    By default, the published warehouse against the publication before it.
+    """
+    from warehouse import history
+    from warehouse.runs import RunFailed
+
+    if format not in history.FORMATS:
+        _fail(f"unknown format {format!r}; use one of {', '.join(history.FORMATS)}")
+    shown = limit if limit is not None else (20 if format == "table" else 0)
+    try:
+        result = history.diff_publications(resolve(warehouse), from_, to, table, shown or None)
+    except RunFailed as error:
+        _fail(str(error))
+    sys.stdout.write(history.render_diff(result, format))
+
+
+@app.command()
+def rollback(
+    publication: Annotated[str, typer.Argument(
+        metavar="PUBLICATION", help="A kept publication: its id (e.g. p0007) or a date.")],
+    note: Annotated[str, typer.Option(help="Why (kept in ops.publications).")],
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Publish a kept earlier publication again, atomically (readers never see a half-made
+    warehouse). The state and the archive are untouched: the next run rebuilds from them
+    as usual."""
+    from warehouse import history
+    from warehouse.runs import RunFailed, new_run_id
+
+    try:
+        done = history.rollback(resolve(warehouse), publication, note, new_run_id())
+    except RunFailed as error:
+        _fail(str(error))
+    typer.echo(f"{done['restores']} published again as {done['publication_id']} "
+               f"({done['warehouse']}); the next `spf run` rebuilds from the state as usual")
+
+
+@app.command()
+def publications(
+    warehouse: WarehouseOpt = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="table, csv or json")] = "table",
+) -> None:
+    """List every publication: id, when, kind, run, note, and whether it is still kept."""
+    from warehouse import history
+    from warehouse.query import QueryError, format_rows
+    from warehouse.runs import RunFailed
+
+    try:
+        rows = history.publications(resolve(warehouse))
+        columns = ["publication", "published_at", "kind", "run_id", "reporting_date",
+                   "restores", "note", "kept"]
+        sys.stdout.write(format_rows(columns, [
+            (r["publication_id"], r["published_at"], r["kind"], r["run_id"],
+             r["reporting_date"], r["restores"], r["note"], r["path"] is not None)
+            for r in rows], format))
+    except (QueryError, RunFailed) as error:
         _fail(str(error))
 
 

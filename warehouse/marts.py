@@ -6,22 +6,101 @@ published warehouse only by the rename in `publish_marts`, after its gate passed
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
 import duckdb
 
 from expectations.gates import GateFailed, gates_for
 from expectations.marts import validate_marts as validate
+from expectations.sources import POPULATION, SourceGate
+from ingest import population
 from ingest.paths import Paths
-from warehouse import build, publish
+from ingest.problems import describe
+from warehouse import build, history, publish
 from warehouse.runs import GateBlocked, RunFailed
 from warehouse.summary import BuildSummary, GateSummary, Rejection, validations
 
+POPULATION_SUFFIXES = (".csv", ".csv.gz")
 
-def is_current(paths: Paths) -> bool:
-    """True when the published warehouse was built from this state with this code."""
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """What a build is made with besides the state: the date results are reported as of,
+    and the population file that weighs regional shares (None: the bundled seed)."""
+
+    reporting_date: date
+    population: Path | None = None
+
+    @classmethod
+    def resolve(cls, paths: Paths, reporting_date: str | date | None = None,
+                population_file: str | Path | None = None) -> BuildOptions:
+        """The options of a run: as given, else today and the one population file placed in
+        the home's `population/` folder, else the bundled seed. A mistake stops the run."""
+        if isinstance(reporting_date, str):
+            try:
+                reporting_date = date.fromisoformat(reporting_date)
+            except ValueError:
+                raise RunFailed(f"reporting date {reporting_date!r}: expected YYYY-MM-DD, "
+                                "e.g. 2017-12-31") from None
+        if population_file is None:
+            placed = sorted(p for p in paths.population.glob("*") if p.is_file()
+                            and p.name.lower().endswith(POPULATION_SUFFIXES)) \
+                if paths.population.is_dir() else []
+            if len(placed) > 1:
+                raise RunFailed(f"{paths.population} holds {len(placed)} population files "
+                                f"({', '.join(p.name for p in placed)}): keep one")
+            population_file = placed[0] if placed else None
+        if population_file is not None and not Path(population_file).is_file():
+            raise RunFailed(f"population file {population_file} does not exist")
+        return cls(reporting_date or datetime.now(UTC).date(),
+                   Path(population_file) if population_file else None)
+
+    def population_sha256(self) -> str:
+        """The sha256 of the population file the build rests on (the seed by default)."""
+        path = self.population or population.REFERENCE_POPULATION_CSV
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest()
+
+
+def is_current(paths: Paths, options: BuildOptions) -> bool:
+    """True when the published warehouse was built from this state, with this code and
+    population, as of a reporting date that shows the same results as this one's.
+
+    Results depend on the reporting date only through the dates of changes achieved and
+    of impact snapshots: when none falls between the two dates, the marts are the same,
+    so a quiet night is not a rebuild just because the calendar moved.
+    """
     info = publish.build_info(paths.warehouse)
-    return bool(info) and paths.state_db.exists() and \
-        info.get("state_version") == build.state_version(paths.state_db) and \
-        info.get("code_version") == build.code_version()
+    if not (info and paths.state_db.exists()
+            and info.get("state_version") == build.state_version(paths.state_db)
+            and info.get("code_version") == build.code_version()
+            and info.get("population_sha256") == options.population_sha256()):
+        return False
+    built = info.get("reporting_date")
+    return built == options.reporting_date.isoformat() or (
+        built is not None and not _dated_between(paths, date.fromisoformat(built),
+                                                 options.reporting_date))
+
+
+def _dated_between(paths: Paths, one: date, other: date) -> bool:
+    """Whether any achieved change or impact snapshot is dated after the earlier of the two
+    dates and on or before the later one."""
+    low, high = sorted((one, other))
+    con = duckdb.connect(str(paths.state_db), read_only=True)
+    try:
+        return con.execute("""
+            select exists (select 1 from raw.rmt_impact_snapshots where as_of > $1 and as_of <= $2)
+                or exists (select 1 from raw.rmt_institutional_changes
+                           where achieved_on > $1 and achieved_on <= $2)""",
+                           [low, high]).fetchall()[0][0]
+    finally:
+        con.close()
 
 
 def ensure_something_to_publish(paths: Paths, rejected: list[Rejection]) -> None:
@@ -38,12 +117,29 @@ def ensure_something_to_publish(paths: Paths, rejected: list[Rejection]) -> None
                         + (f" ({reasons})" if reasons else ""))
 
 
-def build_marts(paths: Paths, run_id: str) -> BuildSummary:
-    """Build a new warehouse file beside the published one: raw copy, then `dbt build`."""
+def _population(paths: Paths, run_id: str, options: BuildOptions):
+    """The population frame and provenance of the build, and its gate's validations."""
+    if options.population is None:
+        frame, provenance = population.bundled_population()
+        return frame, provenance, []
+    gate = SourceGate(gates_for(paths.gx_root, paths.docs), POPULATION, f"{run_id}-population")
+    try:
+        frame, provenance = population.load_population(options.population, paths.archive, gate)
+    except population.PopulationRejected as rejected:
+        raise RunFailed(f"population file {options.population.name} rejected: "
+                        f"{describe(rejected.problems)}") from None
+    return frame, provenance, validations(gate.results)
+
+
+def build_marts(paths: Paths, run_id: str, options: BuildOptions) -> BuildSummary:
+    """Build a new warehouse file beside the published one: the raw copy with its reference
+    population, `dbt build` as of the reporting date, then dbt's documentation site."""
     target = paths.build
     publish.discard(target)
-    copied = build.copy_raw(paths.state_db, target)
-    outcome = build.run_dbt(target, paths.logs, paths.dbt_target)
+    frame, provenance, checked = _population(paths, run_id, options)
+    copied = build.copy_raw(paths.state_db, target, population=frame)
+    dbt_vars = {"reporting_date": options.reporting_date.isoformat()}
+    outcome = build.run_dbt(target, paths.logs, paths.dbt_target, dbt_vars=dbt_vars)
     if not outcome.success:
         publish.discard(target)
         raise RunFailed("dbt build failed: " + "; ".join(outcome.failures[:5]))
@@ -51,9 +147,13 @@ def build_marts(paths: Paths, run_id: str) -> BuildSummary:
         "run_id": run_id, "state_version": build.state_version(paths.state_db),
         "code_version": build.code_version(), "raw_rows": copied, "dbt": outcome.counts,
         "storage_version": build.STORAGE_VERSION,
+        "reporting_date": options.reporting_date.isoformat(),
+        "population": provenance, "population_sha256": options.population_sha256(),
     })
-    build.generate_docs(target, paths.logs, paths.dbt_target)
-    return BuildSummary(build=str(target), raw_rows=copied, dbt=outcome.counts)
+    build.generate_docs(target, paths.logs, paths.dbt_target, dbt_vars)
+    return BuildSummary(build=str(target), raw_rows=copied, dbt=outcome.counts,
+                        reporting_date=options.reporting_date.isoformat(),
+                        population=provenance["source"], population_validations=checked)
 
 
 def validate_marts(paths: Paths, run_id: str) -> GateSummary:
@@ -67,12 +167,17 @@ def validate_marts(paths: Paths, run_id: str) -> GateSummary:
     return summary
 
 
-def publish_marts(paths: Paths) -> str:
-    """Replace the published warehouse by the gated build, and its dbt documentation by the
-    build's; return the published path."""
+def publish_marts(paths: Paths, run_id: str, kind: str, options: BuildOptions,
+                  note: str | None = None) -> history.PublicationChanges:
+    """Record the publication in the build, replace the published warehouse by it and its
+    dbt documentation by the build's, keep it among the last publications, and say what it
+    changed against the one before."""
+    publication = history.record_publication(
+        paths.build, paths.warehouse, run_id, kind, note, options.reporting_date,
+        kept=paths.publications)
     publish.publish(paths.build, paths.warehouse)
     publish.replace_file(paths.dbt_target / "static_index.html", paths.dbt_docs / "index.html")
-    return str(paths.warehouse)
+    return history.after_publication(paths, publication)
 
 
 def discard_build(paths: Paths) -> None:

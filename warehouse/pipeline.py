@@ -16,11 +16,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.paths import SAMPLE_RMT_DIR, SAMPLE_SSI_DIR, Paths, resolve
+from ingest.paths import SAMPLE_RMT_DIR, SAMPLE_SSI_DIR, Paths, make_private, resolve
 from ingest.reference import COUNTRY_CODES
 from ingest.rmt_api import FetchFailed
-from warehouse import loads, marts, report
+from warehouse import history, loads, marts, report, review
 from warehouse.loads import FetchPages
+from warehouse.marts import BuildOptions
 from warehouse.runs import (
     GateBlocked,
     RunFailed,
@@ -138,6 +139,7 @@ def run_frame(warehouse: str | None, kind: str, how: Orchestration
                          published=False)
     try:
         with writer_lock(paths):
+            make_private(paths)
             stale = discard_stale_builds(paths)
             if stale:
                 how.log.warning("removed builds left by an interrupted run: %s", ", ".join(stale))
@@ -159,8 +161,9 @@ def fail_if_a_source_failed(summary: RunSummary) -> None:
 
 
 def rebuild_and_publish(paths: Paths, run_id: str, summary: RunSummary, how: Orchestration,
-                        force: bool) -> None:
-    """Build, gate and publish the marts, unless nothing changed (and `force` is off)."""
+                        force: bool, options: BuildOptions) -> None:
+    """Build, gate and publish the marts, unless nothing changed (and `force` is off); then
+    review the run's submissions on what was published."""
     try:
         marts.ensure_something_to_publish(
             paths, [r for source in SOURCES for r in summary.get(source, {}).get("rejected", [])])
@@ -169,39 +172,48 @@ def rebuild_and_publish(paths: Paths, run_id: str, summary: RunSummary, how: Orc
         if left:
             raise RunFailed(f"{nothing}; {left}") from None
         raise
-    if not force and marts.is_current(paths):
+    if not force and marts.is_current(paths, options):
         how.log.info("nothing new since the last publication; warehouse unchanged")
         return
     try:
-        summary["build"] = how.run(marts.build_marts, paths, run_id)
+        summary["build"] = how.run(marts.build_marts, paths, run_id, options)
         summary["marts_gate"] = how.run(marts.validate_marts, paths, run_id)
-        how.run(marts.publish_marts, paths)
+        summary["publication"] = how.run(marts.publish_marts, paths, run_id, summary["kind"],
+                                         options)
         summary["published"] = True
     except GateBlocked as blocked:
         summary["marts_gate"] = blocked.summary
         raise
     finally:
         marts.discard_build(paths)
+    if summary.get("ssi", {}).get("submissions"):
+        summary["review"] = how.run(review.review_submissions, paths, summary)
 
 
 def nightly(warehouse: str | None = None, landing: str | None = None,
             rmt_dir: str | None = None, rmt_url: str | None = None,
-            how: Orchestration = Orchestration(), settle_seconds: float | None = None
+            how: Orchestration = Orchestration(), settle_seconds: float | None = None,
+            reporting_date: str | None = None, population: str | None = None
             ) -> RunSummary:
     """Load what is new in the sources, then rebuild, gate and publish if anything changed.
 
     `settle_seconds` (default $SPF_SETTLE_SECONDS, else off) leaves files of the landing
-    folder changed less than that long ago for the next run.
+    folder changed less than that long ago for the next run. `reporting_date` (YYYY-MM-DD,
+    default today) is the date results are reported as of; `population` an official
+    population file to weigh regional shares (default: one placed in the home's
+    `population/` folder, else the bundled World Bank seed).
     """
     with run_frame(warehouse, "nightly", how) as (paths, run_id, summary):
         settle = settle_time(settle_seconds)
+        options = BuildOptions.resolve(paths, reporting_date, population)
+        history.keep_count()
         sources = Sources.nightly(landing, rmt_dir, rmt_url)
         if sources.landing:
             summary["ssi"] = how.run(loads.ingest_ssi, paths, run_id, sources.landing, settle)
         if sources.rmt_dir or sources.rmt_url:
             summary["rmt"] = how.run(loads.ingest_rmt, paths, run_id, sources.rmt_dir,
                                      sources.rmt_url, how.fetch_pages)
-        rebuild_and_publish(paths, run_id, summary, how, force=False)
+        rebuild_and_publish(paths, run_id, summary, how, force=False, options=options)
     return summary
 
 
@@ -226,13 +238,16 @@ def backfill(warehouse: str | None = None, years_from: int | None = None,
              sources: list[str] | None = None, reread: bool = True,
              landing: str | None = None, rmt_dir: str | None = None,
              rmt_url: str | None = None, how: Orchestration = Orchestration(),
-             settle_seconds: float | None = None) -> RunSummary:
+             settle_seconds: float | None = None, reporting_date: str | None = None,
+             population: str | None = None) -> RunSummary:
     """Re-decide the archived deliveries of a scope, add what the sources bring, then rebuild,
-    gate and publish, even when nothing changed (a method may have). `settle_seconds`
-    applies to new files of `landing` as in `nightly`."""
+    gate and publish, even when nothing changed (a method may have). `settle_seconds`,
+    `reporting_date` and `population` are as in `nightly`."""
     with run_frame(warehouse, "backfill", how) as (paths, run_id, summary):
         scope = backfill_scope(years_from, years_to, countries, list(sources or SOURCES))
         settle = settle_time(settle_seconds)
+        options = BuildOptions.resolve(paths, reporting_date, population)
+        history.keep_count()
         summary["scope"] = {**scope, "reread": reread}
         new = Sources.given(landing, rmt_dir, rmt_url)
         if "ssi" in scope["sources"]:
@@ -241,5 +256,5 @@ def backfill(warehouse: str | None = None, years_from: int | None = None,
         if "rmt" in scope["sources"]:
             summary["rmt"] = how.run(loads.reprocess_rmt, paths, run_id, reread, new.rmt_dir,
                                      new.rmt_url, how.fetch_pages)
-        rebuild_and_publish(paths, run_id, summary, how, force=True)
+        rebuild_and_publish(paths, run_id, summary, how, force=True, options=options)
     return summary

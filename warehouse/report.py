@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import NamedTuple
 
-from warehouse.summary import RunSummary, Scope, SourceSummary
+from warehouse.summary import RunSummary, Scope, SourceSummary, SubmissionReview
 
 SOURCES = {"ssi": ("SSI", "SSI workbooks", "file(s)"),
            "rmt": ("RMT", "Project reports (RMT)", "page(s)")}
@@ -21,6 +21,17 @@ SOURCES = {"ssi": ("SSI", "SSI workbooks", "file(s)"),
 class Line(NamedTuple):
     text: str
     link: str | None = None
+
+
+class Table(NamedTuple):
+    """Rows of cells (Lines), one row per item, under named columns."""
+
+    columns: list[str]
+    rows: list[list[Line]]
+
+
+REVIEW_COLUMNS = ["country", "year", "revision", "language", "file", "status", "problems",
+                  "warnings and flagged figures", "Data Docs", "feedback"]
 
 
 def describe_scope(scope: Scope) -> str:
@@ -81,15 +92,76 @@ def _gates(summary: RunSummary, docs: Path | None) -> list[Line]:
                  _relative(v["page"], docs)) for v in validations]
 
 
-def sections(summary: RunSummary, docs: Path | None) -> list[tuple[str, list[Line]]]:
-    """(heading, lines) for every part of the summary, as the page and the artifact show."""
+def _built(summary: RunSummary, docs: Path | None) -> list[Line]:
+    """What the build rests on, and where its documentation is."""
+    build = summary.get("build")
+    if not build:
+        return []
+    lines = [Line(f"results as of {build['reporting_date']}; regional shares weighed by "
+                  f"{build['population']}")]
+    if summary["published"]:
+        lines.append(Line("dbt documentation of the marts (models, columns, tests, lineage)",
+                          "../dbt/index.html" if docs is not None else None))
+    return lines
+
+
+def _changes(summary: RunSummary) -> list[Line]:
+    """What the publication changed: rows per mart, then its largest changes in words."""
+    changes = summary.get("publication")
+    if not changes:
+        return []
+    if changes.get("error"):
+        return [Line(f"{changes['to_publication']}: no comparison ({changes['error']})")]
+    base = changes["from_publication"]
+    lines = [Line(f"{changes['to_publication']} against {base}" if base else
+                  f"{changes['to_publication']}: the first publication kept")]
+    for mart, counts in sorted(changes["marts"].items()):
+        if counts["added"] is None:
+            moved = "changed (no key to match rows on)" \
+                if counts["rows"] != counts["rows_before"] else "rows matched by checksum only"
+        elif not (counts["added"] or counts["removed"] or counts["changed"]):
+            continue
+        else:
+            moved = (f"{counts['added']} added, {counts['removed']} removed, "
+                     f"{counts['changed']} changed")
+        lines.append(Line(f"{mart}: {moved} ({counts['rows_before']} → {counts['rows']} rows)"))
+    for mart, said in sorted(changes["highlights"].items()):
+        lines += [Line(f"{mart}: {text}") for text in said]
+    return lines
+
+
+def _review(summary: RunSummary, docs: Path | None) -> Table | None:
+    """One row per SSI submission of the run, as statisticians review them."""
+    rows: list[SubmissionReview] = summary.get("review") or []
+    if not rows:
+        return None
+    return Table(REVIEW_COLUMNS, [[
+        Line(r["country_iso3"] or ""), Line(str(r["year"] or "")), Line(str(r["revision"] or "")),
+        Line(r["language"] or ""), Line(r["file"]), Line(r["status"]),
+        Line("; ".join(r["problems"])),
+        Line("; ".join([*r.get("warnings", []), *r.get("flagged", [])])),
+        Line("validation", _relative(r.get("docs_page"), docs)) if r.get("docs_page")
+        else Line(""),
+        Line("workbook", _relative(r.get("feedback"), docs)) if r.get("feedback")
+        else Line("")] for r in rows])
+
+
+def sections(summary: RunSummary, docs: Path | None) -> list[tuple[str, list[Line] | Table]]:
+    """(heading, lines or a table) for every part of the summary, as the page and the
+    artifact show."""
     run = [Line(f"{summary['kind']} {summary['run_id']}: {outcome(summary)}")]
     if summary.get("scope"):
         run.append(Line(f"scope: {describe_scope(summary['scope'])}"))
-    out = [("Run", run)]
+    out: list[tuple[str, list[Line] | Table]] = [("Run", run + _built(summary, docs))]
+    review = _review(summary, docs)
+    if review:
+        out.append(("Submissions to review", review))
     for source, (_, title, _) in SOURCES.items():
         if source in summary:
             out.append((title, _source(source, summary[source], "scope" in summary)))
+    changes = _changes(summary)
+    if changes:
+        out.append(("What this publication changed", changes))
     gates = _gates(summary, docs)
     if gates:
         out.append(("Quality gates (Great Expectations)", gates))
@@ -110,7 +182,8 @@ def terminal(summary: RunSummary) -> str:
 
 
 def _relative(page: str | None, docs: Path | None) -> str | None:
-    """A Data Docs page as a link that works from docs/runs/ (or as given)."""
+    """A Data Docs page, or a file of the home, as a link that works from docs/runs/ (or as
+    given)."""
     if not page:
         return None
     path = Path(page.removeprefix("file://"))
@@ -125,10 +198,25 @@ def _relative(page: str | None, docs: Path | None) -> str | None:
 def markdown(summary: RunSummary) -> str:
     """The summary as Markdown (the Prefect artifact)."""
     out = [f"# SPF Warehouse run {summary['run_id']}"]
-    for heading, lines in sections(summary, None):
+    for heading, part in sections(summary, None):
         out.append(f"\n## {heading}\n")
-        out += [f"- [{text}]({link})" if link else f"- {text}" for text, link in lines]
+        if isinstance(part, Table):
+            out += ["| " + " | ".join(part.columns) + " |",
+                    "|" + "---|" * len(part.columns)]
+            out += ["| " + " | ".join(_md(cell) for cell in row) + " |" for row in part.rows]
+        else:
+            out += [f"- {_md(line)}" for line in part]
     return "\n".join(out) + "\n"
+
+
+def _md(line: Line) -> str:
+    text = line.text.replace("|", "\\|")
+    return f"[{text}]({line.link})" if line.link else text
+
+
+def _html(line: Line) -> str:
+    text = html.escape(line.text)
+    return f'<a href="{html.escape(line.link)}">{text}</a>' if line.link else text
 
 
 def write_html(summary: RunSummary, docs: Path) -> Path:
@@ -136,16 +224,24 @@ def write_html(summary: RunSummary, docs: Path) -> Path:
     runs = docs / "runs"
     runs.mkdir(parents=True, exist_ok=True)
     body = []
-    for heading, lines in sections(summary, docs):
-        body.append(f"<h2>{html.escape(heading)}</h2><ul>")
-        body += [f'<li><a href="{html.escape(link)}">{html.escape(text)}</a></li>' if link
-                 else f"<li>{html.escape(text)}</li>" for text, link in lines]
-        body.append("</ul>")
+    for heading, part in sections(summary, docs):
+        body.append(f"<h2>{html.escape(heading)}</h2>")
+        if isinstance(part, Table):
+            body.append("<table><tr>" + "".join(f"<th>{html.escape(c)}</th>"
+                                                for c in part.columns) + "</tr>")
+            body += ["<tr>" + "".join(f"<td>{_html(cell)}</td>" for cell in row) + "</tr>"
+                     for row in part.rows]
+            body.append("</table>")
+        else:
+            body.append("<ul>" + "".join(f"<li>{_html(line)}</li>" for line in part)
+                        + "</ul>")
     title = html.escape(f"SPF Warehouse run {summary['run_id']}")
     page = (
         f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title>"
-        "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}"
-        "li{margin:.3em 0}</style></head><body>"
+        "<style>body{font-family:sans-serif;max-width:90em;margin:2em auto}"
+        "li{margin:.3em 0}table{border-collapse:collapse;font-size:90%}"
+        "th,td{border:1px solid #ccc;padding:.2em .4em;text-align:left;vertical-align:top}"
+        "</style></head><body>"
         f"<h1>{title}</h1>"
         "<p><a href='../index.html'>All validation results (Data Docs)</a></p>"
         + "".join(body) + "</body></html>\n")

@@ -1,10 +1,89 @@
-"""The statisticians' review on the published warehouse: who has not reported a year yet."""
+"""The statisticians' review on the published warehouse: what each submission of a run
+brought (its problems, warnings and flagged figures, with what to send back), and who has
+not reported a year yet."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
+
+from ingest.paths import PRIVATE_DIR, PRIVATE_FILE, Paths
+from warehouse.feedback import FeedbackError, feedback_for
 from warehouse.query import run_query
+from warehouse.summary import RunSummary, SubmissionReview
+
+FLAGS = {"numerator_exceeds_denominator": "numerator exceeds denominator",
+         "numerator_missing": "numerator not reported",
+         "denominator_missing": "denominator not reported",
+         "denominator_not_positive": "denominator zero or negative"}
+
+
+def _figures(warehouse: Path, ids: list[str]) -> tuple[dict, dict]:
+    """submission id -> the sentences of its plausibility warnings, and of its flagged
+    coverage figures, rounded as a statistician reads them."""
+    warnings: dict[str, list[str]] = {}
+    flagged: dict[str, list[str]] = {}
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        for sid, text in con.execute(
+                "select submission_id, what_was_found from ops.submission_checks "
+                "where list_contains($1, submission_id) order by all", [ids]).fetchall():
+            warnings.setdefault(sid, []).append(text)
+        for sid, iso3, year, series, sex, pct, flag in con.execute("""
+                select submission_id, country_iso3, year, series, sex, coverage_pct,
+                       quality_flag
+                from marts.coverage_sdg131
+                where list_contains($1, submission_id) and quality_flag is not null
+                order by all""", [ids]).fetchall():
+            value = f" {pct:.1f} %" if pct is not None else ""
+            flagged.setdefault(sid, []).append(
+                f"{iso3} {year} {series} {sex}{value}: {FLAGS.get(flag, flag)}")
+    finally:
+        con.close()
+    return warnings, flagged
+
+
+def _docs_page(summary: RunSummary, row: SubmissionReview) -> str | None:
+    """The Data Docs page that says most about the submission: its failed source validation
+    when quarantined, the plausibility checks when warned, else its first validation."""
+    pages = [(v["suite"], v["page"], v["passed"])
+             for v in summary.get("ssi", {}).get("validations", []) if v["page"]]
+    if row["status"] == "quarantined":
+        failed = [page for _, page, passed in pages if not passed]
+        return failed[0] if failed else None
+    if row.get("warnings"):
+        checks = [v["page"] for v in summary.get("marts_gate", {}).get("validations", [])
+                  if v["suite"] == "marts__submission_checks"]
+        return checks[0] if checks else None
+    return pages[0][1] if row["status"] == "loaded" and pages else None
+
+
+def review_submissions(paths: Paths, summary: RunSummary) -> list[SubmissionReview]:
+    """Every SSI submission of the run with its warnings and flagged figures (from the
+    published warehouse), its Data Docs page, and for each one rejected, quarantined or
+    warned, the feedback workbook for the country, written into the home's private
+    `feedback/` folder (it copies the workbook, contact e-mail included)."""
+    rows = [dict(row) for row in summary.get("ssi", {}).get("submissions", [])
+            if row["status"] != "duplicate"]
+    ids = [row["submission_id"] for row in rows if row["submission_id"]]
+    warnings, flagged = _figures(paths.warehouse, ids) if ids and paths.warehouse.exists() \
+        else ({}, {})
+    paths.feedback.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+    for row in rows:
+        row["warnings"] = warnings.get(row["submission_id"], [])
+        row["flagged"] = flagged.get(row["submission_id"], [])
+        row["docs_page"] = _docs_page(summary, row)
+        row["feedback"] = None
+        if row["status"] != "loaded" or row["warnings"] or row["flagged"]:
+            out = paths.feedback / f"{Path(row['file']).stem}.{row['sha256'][:12]}.feedback.xlsx"
+            try:
+                feedback_for(paths, row["sha256"], out)
+            except FeedbackError:
+                continue  # nothing to send back for it (e.g. a refused folder)
+            out.chmod(PRIVATE_FILE)
+            row["feedback"] = str(out)
+    return [SubmissionReview(**row) for row in rows]
 
 # Every country, with what became of its deliveries for the year when it sent any: from
 # dim_country, so that a year outside marts.ssi_reporting_status (nothing accepted yet for

@@ -11,6 +11,7 @@ from typing import NotRequired, TypedDict
 
 from expectations.gates import GateResult
 from ingest.outcomes import Report
+from warehouse.history import PublicationChanges
 
 
 class Rejection(TypedDict):
@@ -47,6 +48,7 @@ class SourceSummary(TypedDict):
     counts: dict[str, int]  # deliveries by status
     rejected: list[Rejection]  # every delivery not loaded
     validations: list[Validation]
+    submissions: NotRequired[list[SubmissionReview]]  # ssi: every delivery of the run
     fetches: NotRequired[int]  # rmt: API calls and export folders decided
     new_versions: NotRequired[int]  # rmt: intervention versions loaded
     error: NotRequired[str]  # the source failed (the rest of the run was published)
@@ -58,6 +60,27 @@ class BuildSummary(TypedDict):
     build: str
     raw_rows: dict[str, int]
     dbt: dict[str, int]
+    reporting_date: str  # results as of this date
+    population: str  # the source of the reference population
+    population_validations: list[Validation]  # an official population file's gate
+
+
+class SubmissionReview(TypedDict):
+    """One SSI submission of the run, as the review page shows it."""
+
+    file: str
+    sha256: str
+    submission_id: str | None
+    country_iso3: str | None
+    year: int | None
+    revision: int | None
+    language: str | None
+    status: str
+    problems: list[str]
+    warnings: NotRequired[list[str]]  # ops.submission_checks: year-on-year plausibility
+    flagged: NotRequired[list[str]]  # figures of marts.coverage_sdg131 with a quality flag
+    docs_page: NotRequired[str | None]  # its validation in Data Docs
+    feedback: NotRequired[str | None]  # the workbook to send back to the country
 
 
 class GateSummary(TypedDict):
@@ -83,6 +106,8 @@ class RunSummary(TypedDict):
     rmt: NotRequired[SourceSummary]
     build: NotRequired[BuildSummary]
     marts_gate: NotRequired[GateSummary]
+    publication: NotRequired[PublicationChanges]  # what the publication changed
+    review: NotRequired[list[SubmissionReview]]  # ssi: every submission, for statisticians
     error: NotRequired[str]
     report: NotRequired[str]  # the run's summary page
 
@@ -103,6 +128,9 @@ def source_summary(source: str, report: Report, results: list[GateResult]) -> So
     if source == "rmt":
         summary["fetches"] = len(report.outcomes)
         summary["new_versions"] = sum(o.new_versions for o in report.outcomes)
+    reviews = [review for o in report.outcomes if (review := o.review()) is not None]
+    if reviews:
+        summary["submissions"] = [SubmissionReview(**review) for review in reviews]
     if report.error:
         summary["error"] = report.error
     if report.ignored:
