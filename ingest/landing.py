@@ -115,6 +115,9 @@ def archive_bytes(archive: Path, source: str, data: bytes, original_name: str,
     else:
         received = received_at or _now()
     landed = LandedFile(source, sha, original_name, len(data), received, str(target))
+    archive.parent.mkdir(parents=True, exist_ok=True)
+    for folder in (archive, archive / source, target.parent):  # private: personal data
+        folder.mkdir(mode=PRIVATE_DIR, exist_ok=True)
     _write_once(target, data)
     if not meta_path.exists():
         _write_once(meta_path, json.dumps(asdict(landed), indent=2).encode())

@@ -112,3 +112,72 @@ def test_spf_query_still_answers_questions_on_the_marts(published):
                                  "select count(*) as n from marts.coverage_sdg131"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)[0]["n"] > 0
+
+
+def _mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+def test_the_private_state_and_the_archive_are_their_owners_alone(published):
+    paths = resolve(published)
+    assert _mode(paths.state_db.parent) == 0o700 and _mode(paths.state_db) == 0o600
+    archived = [p for p in paths.archive.rglob("*") if p.is_file()]
+    assert archived and {_mode(p) for p in archived} == {0o400}
+    assert {_mode(p) for p in paths.archive.rglob("*") if p.is_dir()} == {0o700}
+    assert _mode(published) & 0o444 == 0o444  # the published warehouse: readable by all
+    assert _mode(paths.docs / "index.html") & 0o444 == 0o444
+    assert _mode(paths.dbt_docs / "index.html") & 0o444 == 0o444
+
+
+def test_the_next_run_tightens_files_made_before(published):
+    paths = resolve(published)
+    loose = next(p for p in paths.archive.rglob("*.xlsx"))
+    loose.chmod(0o644)
+    paths.state_db.parent.chmod(0o755)
+    paths.state_db.chmod(0o644)
+    assert pipeline.nightly(str(published),
+                            landing=str(published.parent.parent / "landing"))["published"] \
+        is False
+    assert _mode(loose) == 0o400
+    assert _mode(paths.state_db.parent) == 0o700 and _mode(paths.state_db) == 0o600
+
+
+def test_no_contact_email_reaches_what_others_read(published):
+    """The published warehouse (every text column), Data Docs, run pages and logs."""
+    email = worked_example()["cover"]["contact_email"]
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        columns = con.execute("select schema_name, table_name, column_name from "
+                              "duckdb_columns() where data_type = 'VARCHAR' and "
+                              "schema_name not in ('information_schema', 'pg_catalog')"
+                              ).fetchall()
+        found = [f"{s}.{t}.{c}" for s, t, c in columns if con.execute(
+            f'select count(*) from "{s}"."{t}" where contains("{c}", ?)', [email]
+        ).fetchone()[0]]
+    finally:
+        con.close()
+    assert found == []
+    paths = resolve(published)
+    readable = [p for folder in (paths.docs, paths.logs) for p in folder.rglob("*")
+                if p.is_file()]
+    assert readable and not [p for p in readable if email.encode() in p.read_bytes()]
+    state = duckdb.connect(str(paths.state_db), read_only=True)
+    try:  # the private state does keep it, so the checks above are not vacuous
+        assert state.execute("select contact_email from raw.ssi_submissions").fetchall() == [
+            (email,)]
+    finally:
+        state.close()
+
+
+def test_spf_export_writes_what_analysts_open(published, tmp_path):
+    result = runner.invoke(app, ["export", "coverage_sdg131", "--format", "csv", "--out",
+                                 str(tmp_path), "--warehouse", str(published), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    written = Path(result.output.strip())
+    assert written.name == "marts.coverage_sdg131.csv" and written.read_text().startswith(
+        "country_iso3,")
+    ilostat = runner.invoke(app, ["export", "--format", "ilostat", "--out", str(tmp_path),
+                                  "--warehouse", str(published), "--no-progress"])
+    assert ilostat.exit_code == 0, ilostat.output
+    assert Path(ilostat.output.strip()).read_text().startswith(
+        "ref_area,source,indicator,sex,classif1,time,obs_value,obs_status")
