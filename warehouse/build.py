@@ -10,8 +10,10 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 import threading
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -43,20 +45,70 @@ def code_version() -> str:
     return digest.hexdigest()[:16]
 
 
-def state_version(state_db: Path) -> str:
-    """Fingerprint of the raw layer: changes whenever a batch is loaded."""
+SOURCES = ("ssi", "rmt")
+# The table of each source whose processed_at moves with every batch it stores.
+_DECISIONS = {"ssi": "ssi_files", "rmt": "rmt_fetches"}
+
+
+def source_versions(state_db: Path) -> dict[str, str]:
+    """A fingerprint of each source's raw tables: it changes whenever a batch of that
+    source is stored, so a build can refresh only the sources that changed."""
     con = duckdb.connect(str(state_db), read_only=True)
     try:
-        tables = con.execute("select schema_name, table_name from duckdb_tables() "
-                             "where schema_name = 'raw' order by all").fetchall()
-        parts = [f"{t}:{con.execute(f'select count(*) from {s}.{t}').fetchone()[0]}"
-                 for s, t in tables]
-        parts.append(str(con.execute("select (select max(processed_at) from raw.ssi_files), "
-                                     "(select max(processed_at) from raw.rmt_fetches)")
-                         .fetchone()))
+        tables = [t for (t,) in con.execute("select table_name from duckdb_tables() "
+                                            "where schema_name = 'raw' order by 1").fetchall()]
+        versions = {}
+        for source in SOURCES:
+            parts = [f"{t}:{con.execute(f'select count(*) from raw.{t}').fetchone()[0]}"
+                     for t in tables if t.startswith(f"{source}_")]
+            parts.append(str(con.execute(f"select max(processed_at) from "
+                                         f"raw.{_DECISIONS[source]}").fetchone()[0]))
+            versions[source] = hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
     finally:
         con.close()
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+    return versions
+
+
+def state_version(state_db: Path) -> str:
+    """Fingerprint of the raw layer: changes whenever a batch is loaded."""
+    return hashlib.sha256(json.dumps(source_versions(state_db), sort_keys=True).encode()
+                          ).hexdigest()[:16]
+
+
+def copy_published(warehouse: Path, build_db: Path) -> None:
+    """Start a build from a copy of the published warehouse (which is never written)."""
+    partial = build_db.with_name(f"{build_db.name}.partial")
+    shutil.copyfile(warehouse, partial)
+    os.chmod(partial, 0o644)
+    os.replace(partial, build_db)
+
+
+def refresh_raw(state_db: Path, build_db: Path, sources: list[str]) -> dict[str, int]:
+    """Replace the raw tables of `sources` in an existing build by the state's."""
+    con = duckdb.connect(str(build_db))
+    try:
+        con.execute(f"attach '{state_db}' as state (read_only)")
+        return _copy_tables(con, sources)
+    finally:
+        con.close()
+
+
+def _copy_tables(con: duckdb.DuckDBPyConnection, sources: Iterable[str]) -> dict[str, int]:
+    """Copy the state's raw tables of `sources` into the build (personal data left out)."""
+    copied = {}
+    tables = con.execute("select table_name from duckdb_tables() where database_name = "
+                         "'state' and schema_name = 'raw' order by 1").fetchall()
+    for (table,) in tables:
+        if not table.startswith(tuple(f"{s}_" for s in sources)):
+            continue
+        drop = raw.PERSONAL_COLUMNS.get(table)
+        columns = f"* exclude ({', '.join(drop)})" if drop else "*"
+        where = f"where {raw.PERSONAL_ROWS[table]}" if table in raw.PERSONAL_ROWS else ""
+        con.execute(f"create or replace table raw.{table} as "
+                    f"select {columns} from state.raw.{table} {where}")
+        copied[table] = con.execute(f"select count(*) from raw.{table}").fetchone()[0]
+    con.execute("detach state")
+    return copied
 
 
 def copy_raw(state_db: Path, build_db: Path, population: pd.DataFrame | None = None
@@ -68,22 +120,12 @@ def copy_raw(state_db: Path, build_db: Path, population: pd.DataFrame | None = N
     raw.ref_population, which weighs the regional marts; by default, the bundled seed."""
     build_db.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
-    copied = {}
     try:
         con.execute(f"attach '{build_db}' as build (storage_version '{STORAGE_VERSION}')")
         con.execute("use build")
         con.execute(f"attach '{state_db}' as state (read_only)")
         con.execute("create schema if not exists raw")
-        tables = con.execute("select table_name from duckdb_tables() where database_name = "
-                             "'state' and schema_name = 'raw' order by 1").fetchall()
-        for (table,) in tables:
-            drop = raw.PERSONAL_COLUMNS.get(table)
-            columns = f"* exclude ({', '.join(drop)})" if drop else "*"
-            where = f"where {raw.PERSONAL_ROWS[table]}" if table in raw.PERSONAL_ROWS else ""
-            con.execute(f"create table raw.{table} as "
-                        f"select {columns} from state.raw.{table} {where}")
-            copied[table] = con.execute(f"select count(*) from raw.{table}").fetchone()[0]
-        con.execute("detach state")
+        copied = _copy_tables(con, SOURCES)
         frame = pd.DataFrame.from_records(countries())
         con.register("_countries", frame)
         con.execute("create table raw.ref_countries as select * from _countries")
@@ -117,6 +159,7 @@ class DbtOutcome:
     success: bool
     failures: list[str]
     counts: dict[str, int]
+    models: list[str] = field(default_factory=list)  # schema.name of every model built
 
 
 def run_dbt(build_db: Path, logs: Path, target: Path, args: list[str] | None = None,
@@ -147,16 +190,18 @@ def run_dbt(build_db: Path, logs: Path, target: Path, args: list[str] | None = N
                 os.environ.pop("SPF_BUILD_DB", None)
             else:
                 os.environ["SPF_BUILD_DB"] = previous
-    failures, counts = [], {}
+    failures, counts, models = [], {}, []
     for node in getattr(result.result, "results", None) or []:
         status = str(node.status)
         counts[status] = counts.get(status, 0) + 1
+        if node.node.resource_type == "model" and status == "success":
+            models.append(f"{node.node.schema}.{node.node.name}")
         if status in {"error", "fail", "runtime error"}:
             failures.append(f"{node.node.resource_type} {node.node.name}: {status}: "
                             f"{(node.message or '').strip()}")
     if not result.success and not failures:
         failures.append(f"dbt {' '.join(command)} failed: {result.exception}")
-    return DbtOutcome(result.success, failures, counts)
+    return DbtOutcome(result.success, failures, counts, sorted(models))
 
 
 def generate_docs(build_db: Path, logs: Path, target: Path, dbt_vars: dict | None = None

@@ -7,6 +7,7 @@ published warehouse only by the rename in `publish_marts`, after its gate passed
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -131,35 +132,79 @@ def _population(paths: Paths, run_id: str, options: BuildOptions):
     return frame, provenance, validations(gate.results)
 
 
-def build_marts(paths: Paths, run_id: str, options: BuildOptions) -> BuildSummary:
-    """Build a new warehouse file beside the published one: the raw copy with its reference
-    population, `dbt build` as of the reporting date, then dbt's documentation site."""
+def changed_sources(paths: Paths, options: BuildOptions) -> list[str] | None:
+    """The sources a build must refresh on top of the published warehouse, or None when it
+    must build everything: nothing published yet, another code, population or storage
+    version (a method change), or a published file that does not say what it rests on.
+
+    The marts of a source depend only on its raw tables, the code, the population and,
+    for project reports, the reporting date: a source whose fingerprint is the same as
+    the published build's is left as it is.
+    """
+    info = publish.build_info(paths.warehouse)
+    if not info or "source_versions" not in info or \
+            info.get("code_version") != build.code_version() or \
+            info.get("population_sha256") != options.population_sha256() or \
+            info.get("storage_version") != build.STORAGE_VERSION:
+        return None
+    built = json.loads(info["source_versions"])
+    now = build.source_versions(paths.state_db)
+    changed = [s for s in build.SOURCES if built.get(s) != now[s]]
+    if info.get("reporting_date") != options.reporting_date.isoformat() and "rmt" not in changed:
+        changed.append("rmt")  # results as of another date (warehouse/marts.py is_current)
+    return changed or None
+
+
+def build_marts(paths: Paths, run_id: str, options: BuildOptions, full: bool = False
+                ) -> BuildSummary:
+    """Build a new warehouse file beside the published one: the raw layer with its reference
+    population, `dbt build` as of the reporting date, then dbt's documentation site.
+
+    Work follows what changed: when one source changed, the build starts from a copy of
+    the published warehouse, refreshes that source's raw tables and builds only the dbt
+    nodes downstream of them (`source:ssi+`); a first build, a backfill (`full`) and a
+    method change build everything.
+    """
     target = paths.build
     publish.discard(target)
-    frame, provenance, checked = _population(paths, run_id, options)
-    copied = build.copy_raw(paths.state_db, target, population=frame)
+    refresh = None if full else changed_sources(paths, options)
     dbt_vars = {"reporting_date": options.reporting_date.isoformat()}
-    outcome = build.run_dbt(target, paths.logs, paths.dbt_target, dbt_vars=dbt_vars)
+    command = ["build", "--exclude-resource-type", "unit_test"]
+    if refresh is None:
+        frame, provenance, checked = _population(paths, run_id, options)
+        copied = build.copy_raw(paths.state_db, target, population=frame)
+    else:
+        build.copy_published(paths.warehouse, target)
+        copied = build.refresh_raw(paths.state_db, target, refresh)
+        provenance = json.loads(publish.build_info(paths.warehouse)["population"])
+        checked = []
+        command += ["--select", *(f"source:{source}+" for source in refresh)]
+    outcome = build.run_dbt(target, paths.logs, paths.dbt_target, command, dbt_vars)
     if not outcome.success:
         publish.discard(target)
         raise RunFailed("dbt build failed: " + "; ".join(outcome.failures[:5]))
     publish.record_build(target, {
         "run_id": run_id, "state_version": build.state_version(paths.state_db),
+        "source_versions": build.source_versions(paths.state_db),
         "code_version": build.code_version(), "raw_rows": copied, "dbt": outcome.counts,
-        "storage_version": build.STORAGE_VERSION,
+        "refreshed": refresh or list(build.SOURCES), "storage_version": build.STORAGE_VERSION,
         "reporting_date": options.reporting_date.isoformat(),
         "population": provenance, "population_sha256": options.population_sha256(),
     })
     build.generate_docs(target, paths.logs, paths.dbt_target, dbt_vars)
     return BuildSummary(build=str(target), raw_rows=copied, dbt=outcome.counts,
+                        refreshed=refresh or list(build.SOURCES), rebuilt=outcome.models,
                         reporting_date=options.reporting_date.isoformat(),
                         population=provenance["source"], population_validations=checked)
 
 
-def validate_marts(paths: Paths, run_id: str) -> GateSummary:
-    """Validate every mart of the build with its `marts__*` suites; a blocking failure
-    discards the build and stops publication."""
-    results = validate(gates_for(paths.gx_root, paths.docs), paths.build, f"{run_id}-marts")
+def validate_marts(paths: Paths, run_id: str, rebuilt: list[str] | None = None
+                   ) -> GateSummary:
+    """Validate the marts of the build with their `marts__*` suites (only those `rebuilt`
+    when given: the others are as the published warehouse's, gated when they were built);
+    a blocking failure discards the build and stops publication."""
+    results = validate(gates_for(paths.gx_root, paths.docs), paths.build, f"{run_id}-marts",
+                       rebuilt)
     summary = GateSummary(validations=validations(results))
     if not all(r.passed for r in results):
         publish.discard(paths.build)

@@ -176,8 +176,9 @@ def rebuild_and_publish(paths: Paths, run_id: str, summary: RunSummary, how: Orc
         how.log.info("nothing new since the last publication; warehouse unchanged")
         return
     try:
-        summary["build"] = how.run(marts.build_marts, paths, run_id, options)
-        summary["marts_gate"] = how.run(marts.validate_marts, paths, run_id)
+        summary["build"] = how.run(marts.build_marts, paths, run_id, options, full=force)
+        summary["marts_gate"] = how.run(marts.validate_marts, paths, run_id,
+                                        summary["build"]["rebuilt"])
         summary["publication"] = how.run(marts.publish_marts, paths, run_id, summary["kind"],
                                          options)
         summary["published"] = True

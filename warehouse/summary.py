@@ -60,6 +60,8 @@ class BuildSummary(TypedDict):
     build: str
     raw_rows: dict[str, int]
     dbt: dict[str, int]
+    refreshed: list[str]  # the sources whose raw tables and marts were built again
+    rebuilt: list[str]  # schema.name of every model built (the others: as published)
     reporting_date: str  # results as of this date
     population: str  # the source of the reference population
     population_validations: list[Validation]  # an official population file's gate
