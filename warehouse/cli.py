@@ -8,8 +8,11 @@ registers its own (see `main`).
 from __future__ import annotations
 
 import atexit
+import logging
 import os
 import sys
+import tomllib
+import traceback
 from pathlib import Path
 from typing import Annotated
 
@@ -65,9 +68,7 @@ def run(
     """
     if rmt_dir and rmt_url:
         _fail("give --rmt-dir or --rmt-url, not both")
-    from flows.nightly import nightly
-
-    _run_flow(nightly, landing=str(landing) if landing else None,
+    _run_flow("nightly", landing=str(landing) if landing else None,
               rmt_dir=str(rmt_dir) if rmt_dir else None, rmt_url=rmt_url,
               warehouse=str(warehouse) if warehouse else None, settle_seconds=settle,
               reporting_date=reporting_date, population=str(population) if population else None)
@@ -104,9 +105,7 @@ def backfill(
         span = (int(first), int(last or first))
     except ValueError:
         _fail(f"--years {years!r}: expected FROM:TO, e.g. 2016:2020")
-    from flows.backfill import backfill as backfill_flow
-
-    _run_flow(backfill_flow, years_from=span[0], years_to=span[1],
+    _run_flow("backfill", years_from=span[0], years_to=span[1],
               countries=[c for c in (countries or "").split(",") if c.strip()] or None,
               sources=[s.strip() for s in sources.split(",") if s.strip()], reread=reread,
               landing=str(landing) if landing else None,
@@ -115,12 +114,53 @@ def backfill(
               reporting_date=reporting_date, population=str(population) if population else None)
 
 
-def _run_flow(flow, **parameters) -> None:
-    """Run a flow and print its summary; one line and exit code 1 when it fails."""
+def prefect_server() -> str | None:
+    """The Prefect API this shell is configured for, as Prefect resolves it: $PREFECT_API_URL,
+    else the active profile's (in $PREFECT_HOME/profiles.toml); None when there is none.
+
+    Read without importing Prefect, which takes seconds."""
+    if os.environ.get("PREFECT_API_URL"):
+        return os.environ["PREFECT_API_URL"]
+    home = Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect").expanduser()
     try:
-        summary = flow(**parameters)
+        profiles = tomllib.loads((home / "profiles.toml").read_text())
+    except (OSError, tomllib.TOMLDecodeError):
+        return None
+    active = os.environ.get("PREFECT_PROFILE") or profiles.get("active", "ephemeral")
+    return profiles.get("profiles", {}).get(active, {}).get("PREFECT_API_URL") or None
+
+
+def _run_flow(kind: str, **parameters) -> None:
+    """Run the nightly or the backfill flow and print its summary; one line and exit code 1
+    when it fails.
+
+    On a Prefect server (see `prefect_server`) the run is a flow run there, with its tasks,
+    logs and artifact. Without one, the same steps run as plain calls: Prefect's temporary
+    server would cost seconds at every start and keep nothing once the command exits.
+    """
+    from warehouse import pipeline
+
+    try:
+        if prefect_server():
+            if kind == "nightly":
+                from flows.nightly import nightly as flow
+            else:
+                from flows.backfill import backfill as flow
+            summary = flow(**parameters)
+        else:
+            handler = logging.StreamHandler()
+            handler.setFormatter(logging.Formatter("%(asctime)s | %(levelname)-7s | %(message)s",
+                                                   "%H:%M:%S"))
+            log = logging.getLogger("spf")
+            log.addHandler(handler)
+            log.setLevel(logging.INFO)
+            how = pipeline.Orchestration(fetch_pages=pipeline.fetch_with_environment_token,
+                                         log=log)
+            summary = getattr(pipeline, kind)(how=how, **parameters)
     except Exception as error:  # the flow logged it: in one line if expected, else with its
         # traceback (flows/nightly.py); the operator gets one line here too
+        if not prefect_server() and not isinstance(error, pipeline.EXPECTED_FAILURES):
+            traceback.print_exc()
         message = str(error)
     else:
         message = None

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingest import rmt_api
 from ingest.paths import SAMPLE_RMT_DIR, SAMPLE_SSI_DIR, Paths, make_private, resolve
 from ingest.reference import COUNTRY_CODES
 from ingest.rmt_api import FetchFailed
@@ -78,6 +79,16 @@ def settle_time(given: float | None) -> float:
     if not math.isfinite(given) or given < 0:
         raise RunFailed(f"settle time {given:g} s: expected 0 or more seconds")
     return float(given)
+
+
+def fetch_with_environment_token(base_url: str, updated_since: str | None) -> list:
+    """The API's pages with the token of $SPF_RMT_TOKEN: a run without a Prefect server has
+    no Secret block to read it from."""
+    token = rmt_api.token_from_environment()
+    if not token:
+        raise rmt_api.AuthFailed(f"No RMT API token: {rmt_api.TOKEN_ENV} is not set (a run "
+                                 "without a Prefect server reads it from the environment only)")
+    return rmt_api.fetch_pages(base_url, token, updated_since)
 
 
 def call(step: Callable, *args, **kwargs):
