@@ -8,7 +8,8 @@ from typing import Literal
 from prefect import flow
 
 from flows.nightly import PREFECT_RUN_LOGGERS
-from flows.tasks import orchestration
+from flows.tasks import ProgressArtifacts, orchestration
+from ingest import progress
 from warehouse import pipeline
 
 pipeline.without_expected_tracebacks(*PREFECT_RUN_LOGGERS)  # as the nightly flow does
@@ -31,7 +32,8 @@ def backfill(years_from: int | None = None, years_to: int | None = None,
     the years and countries. `settle_seconds`, `reporting_date` and `population` are as in
     the nightly flow.
     """
-    return pipeline.backfill(warehouse, years_from, years_to, countries, sources, reread,
-                             landing, rmt_dir, rmt_url, how=orchestration(),
-                             settle_seconds=settle_seconds, reporting_date=reporting_date,
-                             population=population)
+    with progress.reporting(ProgressArtifacts()):
+        return pipeline.backfill(warehouse, years_from, years_to, countries, sources, reread,
+                                 landing, rmt_dir, rmt_url, how=orchestration(),
+                                 settle_seconds=settle_seconds, reporting_date=reporting_date,
+                                 population=population)

@@ -6,7 +6,8 @@ from datetime import date
 
 from prefect import flow
 
-from flows.tasks import orchestration
+from flows.tasks import ProgressArtifacts, orchestration
+from ingest import progress
 from warehouse import pipeline
 
 # An expected failure (warehouse/runs.py RunFailed) is logged in one line; a bug keeps its
@@ -29,6 +30,7 @@ def nightly(landing: str | None = None, rmt_dir: str | None = None, rmt_url: str
     `population` file given (default: the one in the home's `population/` folder, else the
     bundled World Bank seed).
     """
-    return pipeline.nightly(warehouse, landing, rmt_dir, rmt_url, how=orchestration(),
-                            settle_seconds=settle_seconds, reporting_date=reporting_date,
-                            population=population)
+    with progress.reporting(ProgressArtifacts()):
+        return pipeline.nightly(warehouse, landing, rmt_dir, rmt_url, how=orchestration(),
+                                settle_seconds=settle_seconds, reporting_date=reporting_date,
+                                population=population)

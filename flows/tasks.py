@@ -8,7 +8,11 @@ to the network declares retries.
 from __future__ import annotations
 
 from prefect import get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import (
+    create_markdown_artifact,
+    create_progress_artifact,
+    update_progress_artifact,
+)
 from prefect.cache_policies import NO_CACHE
 
 from ingest import rmt_api
@@ -75,6 +79,21 @@ def report_run(paths: Paths, summary: RunSummary) -> str:
     create_markdown_artifact(markdown=report.markdown(summary), key="spf-run-summary",
                              description="What this run loaded, rejected, validated, published")
     return page
+
+
+class ProgressArtifacts:
+    """Shows the progress of long steps (ingest/progress.py) as Prefect progress artifacts."""
+
+    def __init__(self) -> None:
+        self.artifacts: dict[str, object] = {}
+
+    def __call__(self, what: str, done: int, total: int) -> None:
+        percent = round(100 * done / total, 1)
+        if what not in self.artifacts:
+            self.artifacts[what] = create_progress_artifact(
+                progress=percent, key="spf-" + "-".join(what.split()), description=what)
+        else:
+            update_progress_artifact(self.artifacts[what], progress=percent)
 
 
 TASKS = {step: task(step, name=step.__name__, cache_policy=NO_CACHE) for step in (

@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ingest import raw, state
+from ingest import progress, raw, state
 from ingest.landing import LandedFile, Landing, Refusal, land_directory
 from ingest.outcomes import Outcome, Report, apply_gate
 from ingest.paths import SAMPLE_SSI_DIR
@@ -124,11 +124,17 @@ def _parse_one(path: str) -> Parsed:
 
 
 def parse(paths: list[str]) -> list[Parsed]:
-    """Parse workbooks, in worker processes when there are enough to pay for them."""
+    """Parse workbooks, in worker processes when there are enough to pay for them, saying
+    how far it is (ingest/progress.py)."""
     if len(paths) < PARALLEL_FROM:
         return [_parse_one(p) for p in paths]
+    parsed, report_at = [], progress.steps(len(paths))
     with ProcessPoolExecutor(max_workers=min(os.cpu_count() or 1, 8)) as pool:
-        return list(pool.map(_parse_one, paths, chunksize=8))
+        for result in pool.map(_parse_one, paths, chunksize=8):
+            parsed.append(result)
+            if len(parsed) in report_at:
+                progress.advance("parsing workbooks", len(parsed), len(paths))
+    return parsed
 
 
 def decide(landed: list[LandedFile], parsed: dict[str, Parsed],

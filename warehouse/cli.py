@@ -8,6 +8,7 @@ registers its own (see `main`).
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
 import os
 import sys
@@ -130,6 +131,28 @@ def prefect_server() -> str | None:
     return profiles.get("profiles", {}).get(active, {}).get("PREFECT_API_URL") or None
 
 
+@contextlib.contextmanager
+def _progress_bars():
+    """Progress bars of long steps on the terminal (none when stderr is not one)."""
+    from ingest import progress
+
+    if not sys.stderr.isatty():
+        yield
+        return
+    from rich.progress import Progress  # typer's own dependency
+
+    with Progress(transient=True) as bars:
+        tasks: dict[str, object] = {}
+
+        def show(what: str, done: int, total: int) -> None:
+            if what not in tasks:
+                tasks[what] = bars.add_task(what, total=total)
+            bars.update(tasks[what], completed=done)
+
+        with progress.reporting(show):
+            yield
+
+
 def _run_flow(kind: str, **parameters) -> None:
     """Run the nightly or the backfill flow and print its summary; one line and exit code 1
     when it fails.
@@ -156,7 +179,8 @@ def _run_flow(kind: str, **parameters) -> None:
             log.setLevel(logging.INFO)
             how = pipeline.Orchestration(fetch_pages=pipeline.fetch_with_environment_token,
                                          log=log)
-            summary = getattr(pipeline, kind)(how=how, **parameters)
+            with _progress_bars():
+                summary = getattr(pipeline, kind)(how=how, **parameters)
     except Exception as error:  # the flow logged it: in one line if expected, else with its
         # traceback (flows/nightly.py); the operator gets one line here too
         if not prefect_server() and not isinstance(error, pipeline.EXPECTED_FAILURES):

@@ -12,6 +12,8 @@ import contextlib
 import logging
 import math
 import os
+import resource
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,6 +93,18 @@ def fetch_with_environment_token(base_url: str, updated_since: str | None) -> li
     return rmt_api.fetch_pages(base_url, token, updated_since)
 
 
+def step(how: Orchestration, summary: RunSummary, function: Callable, *args, **kwargs):
+    """Run one step of a run as `how` runs steps, timing it into the summary: its seconds
+    and the process's peak memory so far (`make bench` reads them)."""
+    start = time.monotonic()
+    try:
+        return how.run(function, *args, **kwargs)
+    finally:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        summary.setdefault("timings", {})[function.__name__] = {
+            "seconds": round(time.monotonic() - start, 3), "peak_rss_mib": peak}
+
+
 def call(step: Callable, *args, **kwargs):
     """Run a step as a plain function call."""
     return step(*args, **kwargs)
@@ -160,7 +174,7 @@ def run_frame(warehouse: str | None, kind: str, how: Orchestration
         summary["error"] = str(error)
         raise
     finally:
-        summary["report"] = how.run(how.report, paths, summary)
+        summary["report"] = step(how, summary, how.report, paths, summary)
 
 
 def fail_if_a_source_failed(summary: RunSummary) -> None:
@@ -187,11 +201,12 @@ def rebuild_and_publish(paths: Paths, run_id: str, summary: RunSummary, how: Orc
         how.log.info("nothing new since the last publication; warehouse unchanged")
         return
     try:
-        summary["build"] = how.run(marts.build_marts, paths, run_id, options, full=force)
-        summary["marts_gate"] = how.run(marts.validate_marts, paths, run_id,
-                                        summary["build"]["rebuilt"])
-        summary["publication"] = how.run(marts.publish_marts, paths, run_id, summary["kind"],
-                                         options)
+        summary["build"] = step(how, summary, marts.build_marts, paths, run_id, options,
+                                full=force)
+        summary["marts_gate"] = step(how, summary, marts.validate_marts, paths, run_id,
+                                     summary["build"]["rebuilt"])
+        summary["publication"] = step(how, summary, marts.publish_marts, paths, run_id,
+                                      summary["kind"], options)
         summary["published"] = True
     except GateBlocked as blocked:
         summary["marts_gate"] = blocked.summary
@@ -199,7 +214,7 @@ def rebuild_and_publish(paths: Paths, run_id: str, summary: RunSummary, how: Orc
     finally:
         marts.discard_build(paths)
     if summary.get("ssi", {}).get("submissions"):
-        summary["review"] = how.run(review.review_submissions, paths, summary)
+        summary["review"] = step(how, summary, review.review_submissions, paths, summary)
 
 
 def nightly(warehouse: str | None = None, landing: str | None = None,
@@ -221,10 +236,11 @@ def nightly(warehouse: str | None = None, landing: str | None = None,
         history.keep_count()
         sources = Sources.nightly(landing, rmt_dir, rmt_url)
         if sources.landing:
-            summary["ssi"] = how.run(loads.ingest_ssi, paths, run_id, sources.landing, settle)
+            summary["ssi"] = step(how, summary, loads.ingest_ssi, paths, run_id,
+                                  sources.landing, settle)
         if sources.rmt_dir or sources.rmt_url:
-            summary["rmt"] = how.run(loads.ingest_rmt, paths, run_id, sources.rmt_dir,
-                                     sources.rmt_url, how.fetch_pages)
+            summary["rmt"] = step(how, summary, loads.ingest_rmt, paths, run_id,
+                                  sources.rmt_dir, sources.rmt_url, how.fetch_pages)
         rebuild_and_publish(paths, run_id, summary, how, force=False, options=options)
     return summary
 
@@ -263,10 +279,10 @@ def backfill(warehouse: str | None = None, years_from: int | None = None,
         summary["scope"] = {**scope, "reread": reread}
         new = Sources.given(landing, rmt_dir, rmt_url)
         if "ssi" in scope["sources"]:
-            summary["ssi"] = how.run(loads.reprocess_ssi, paths, run_id, scope, reread,
-                                     new.landing, settle)
+            summary["ssi"] = step(how, summary, loads.reprocess_ssi, paths, run_id, scope,
+                                  reread, new.landing, settle)
         if "rmt" in scope["sources"]:
-            summary["rmt"] = how.run(loads.reprocess_rmt, paths, run_id, reread, new.rmt_dir,
-                                     new.rmt_url, how.fetch_pages)
+            summary["rmt"] = step(how, summary, loads.reprocess_rmt, paths, run_id, reread,
+                                  new.rmt_dir, new.rmt_url, how.fetch_pages)
         rebuild_and_publish(paths, run_id, summary, how, force=True, options=options)
     return summary

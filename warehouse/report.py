@@ -8,6 +8,7 @@ without the gates, and where to find the page.
 from __future__ import annotations
 
 import html
+import json
 import os
 from pathlib import Path
 from typing import NamedTuple
@@ -248,4 +249,7 @@ def write_html(summary: RunSummary, docs: Path) -> Path:
     target = runs / f"{summary['run_id']}.html"
     target.write_text(page, encoding="utf-8")
     (runs / "latest.html").write_text(page, encoding="utf-8")
+    record = json.dumps(summary, indent=1, default=str)  # the same, for programs
+    (runs / f"{summary['run_id']}.json").write_text(record, encoding="utf-8")
+    (runs / "latest.json").write_text(record, encoding="utf-8")
     return target

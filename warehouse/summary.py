@@ -111,6 +111,7 @@ class RunSummary(TypedDict):
     publication: NotRequired[PublicationChanges]  # what the publication changed
     review: NotRequired[list[SubmissionReview]]  # ssi: every submission, for statisticians
     error: NotRequired[str]
+    timings: NotRequired[dict[str, dict[str, float]]]  # step -> seconds, peak_rss_mib
     report: NotRequired[str]  # the run's summary page
 
 
