@@ -226,6 +226,8 @@ def markdown(results: dict) -> str:
         ("one revised submission into the world warehouse", "revised",
          f"{revised} s, {ratio(revised, cold) * 100:.0f} % of the cold build"),
         ("one new submission", None, f"{r['one_new']['seconds']} s"),
+        ("`spf diff` of the revised publication against the one before", None,
+         f"{r['diff']['seconds']} s"),
         ("ten new submissions", None, f"{r['ten_new']['seconds']} s"),
         ("nothing new, running Prefect server", "nothing_new_server",
          f"{r['nothing_new_server']['seconds']} s"),
@@ -336,6 +338,8 @@ def main(argv: list[str] | None = None) -> None:
     record("one_new", spf_run(landing, rmt, home, cache / "one_new.log"))
     os.link(revision / "KHM_2024_r2.xlsx", landing / "KHM_2024_r2.xlsx")
     record("revised", spf_run(landing, rmt, home, cache / "revised.log"))
+    record("diff", timed([SPF, "diff", "--warehouse", str(home / "spf.duckdb"), "--format",
+                          "json"], cache / "diff.log"))
     for path in new[1:11]:
         os.link(path, landing / path.name)
     record("ten_new", spf_run(landing, rmt, home, cache / "ten_new.log"))
