@@ -188,7 +188,7 @@ def test_feedback_for_the_rejected_french_sample(delivered, tmp_path):
 
     # The archived original is untouched: same bytes, still read-only.
     assert (original.read_bytes(), original.stat().st_mode) == before
-    assert oct(before[1] & 0o777) == "0o444"
+    assert oct(before[1] & 0o777) == "0o400"
 
     # The same file by its sha256 prefix or its submission id; any other key is refused.
     sha = hashlib.sha256(TGO.read_bytes()).hexdigest()

@@ -159,7 +159,7 @@ def test_redelivery_duplicate_conflict_and_revision(tmp_path, write_workbook):
         stored = archived[hashlib.sha256(data).hexdigest()]
         assert stored.read_bytes() == data
         assert not os.access(stored, os.W_OK) or os.geteuid() == 0
-        assert oct(stored.stat().st_mode & 0o777) == "0o444"
+        assert oct(stored.stat().st_mode & 0o777) == "0o400"
 
 
 def test_a_bad_workbook_is_rejected_and_the_rest_publishes(tmp_path, write_workbook):
