@@ -22,18 +22,19 @@ def backfill(years_from: int | None = None, years_to: int | None = None,
              reread: bool = True, landing: str | None = None, rmt_dir: str | None = None,
              rmt_url: str | None = None, warehouse: str | None = None,
              settle_seconds: float | None = None, reporting_date: date | None = None,
-             population: str | None = None) -> dict:
+             population: str | None = None, keep_publications: int | None = None) -> dict:
     """Re-process archived SSI submissions (reference years from/to, countries) and project
     reports from the archive, plus anything new in the given sources, then rebuild, gate and
     publish the marts as a nightly run does, even when nothing changed.
 
     `sources` defaults to both. `reread` false keeps every earlier decision and only
     rebuilds (after a method change). Project reports are re-read fetch by fetch, whatever
-    the years and countries. `settle_seconds`, `reporting_date` and `population` are as in
-    the nightly flow.
+    the years and countries. `settle_seconds`, `reporting_date`, `population` and
+    `keep_publications` are as in the nightly flow.
     """
     with progress.reporting(ProgressArtifacts()):
         return pipeline.backfill(warehouse, years_from, years_to, countries, sources, reread,
                                  landing, rmt_dir, rmt_url, how=orchestration(),
                                  settle_seconds=settle_seconds, reporting_date=reporting_date,
-                                 population=population)
+                                 population=population,
+                                 keep_publications=keep_publications)

@@ -19,7 +19,8 @@ pipeline.without_expected_tracebacks(*PREFECT_RUN_LOGGERS)
 @flow(name="spf-nightly", log_prints=True)
 def nightly(landing: str | None = None, rmt_dir: str | None = None, rmt_url: str | None = None,
             warehouse: str | None = None, settle_seconds: float | None = None,
-            reporting_date: date | None = None, population: str | None = None) -> dict:
+            reporting_date: date | None = None, population: str | None = None,
+            keep_publications: int | None = None) -> dict:
     """Load new SSI workbooks and project reports, then rebuild, gate and publish the marts.
 
     With no source given, the bundled sample data; with one, only the sources given. The
@@ -28,9 +29,10 @@ def nightly(landing: str | None = None, rmt_dir: str | None = None, rmt_url: str
     for the next run, as is one that changes while it is landed. Results are reported as
     of `reporting_date` (default today); regional shares are weighed by the official
     `population` file given (default: the one in the home's `population/` folder, else the
-    bundled World Bank seed).
+    bundled World Bank seed). The last `keep_publications` publications stay in the home
+    (default $SPF_KEEP_PUBLICATIONS, else 14).
     """
     with progress.reporting(ProgressArtifacts()):
         return pipeline.nightly(warehouse, landing, rmt_dir, rmt_url, how=orchestration(),
                                 settle_seconds=settle_seconds, reporting_date=reporting_date,
-                                population=population)
+                                population=population, keep_publications=keep_publications)

@@ -86,9 +86,19 @@ def test_a_rollback_publishes_the_first_again_and_the_next_run_rebuilds(two_publ
                                           ("rollback", "p0001", "revision 2 under review")]
     listed = runner.invoke(app, ["publications", "--warehouse", str(warehouse), "-f", "json"])
     assert [r["publication"] for r in json.loads(listed.output)] == ["p0001", "p0002", "p0003"]
-    rebuilt = pipeline.nightly(str(warehouse), landing=str(warehouse.parent.parent / "landing"))
+    rebuilt = pipeline.nightly(str(warehouse), landing=str(warehouse.parent.parent / "landing"),
+                               keep_publications=2)
     assert rebuilt["published"] is True  # from the state, as the README says
     assert [r[2] for r in query(warehouse, PENSION)] == [2, 2, 2]
+    kept = sorted(p.name for p in (warehouse.parent / "publications").glob("*.duckdb"))
+    assert kept == ["p0003.duckdb", "p0004.duckdb"]  # the option prunes to the last two
+
+
+def test_keep_publications_must_keep_at_least_the_published_one(tmp_path):
+    refused = runner.invoke(app, ["run", "--keep-publications", "0", "--landing",
+                                  str(tmp_path), "--warehouse", str(tmp_path / "spf.duckdb")])
+    assert refused.exit_code == 2 and "--keep-publications" in refused.output
+    assert not (tmp_path / "spf.duckdb").exists()
 
 
 def test_the_review_page_lists_every_submission_of_the_run(tmp_path, write_workbook):

@@ -41,6 +41,10 @@ PopulationOpt = Annotated[Path | None, typer.Option(
     help="UN WPP TotalPopulationBySex CSV (.csv or .csv.gz) to weigh regional shares with "
          "(default: the file in the home's population/ folder, else the bundled World Bank "
          "seed); archived and validated first.")]
+KeepOpt = Annotated[int | None, typer.Option(
+    "--keep-publications", metavar="N", min=1,
+    help="Keep the last N publications in the home for --as-of, diff and rollback "
+         "(default: $SPF_KEEP_PUBLICATIONS, else 14); older ones are pruned.")]
 
 
 def _fail(message: str) -> None:
@@ -61,6 +65,7 @@ def run(
     settle: SettleOpt = None,
     reporting_date: ReportingDateOpt = None,
     population: PopulationOpt = None,
+    keep_publications: KeepOpt = None,
 ) -> None:
     """Run the nightly flow: load what is new, rebuild and gate the marts, publish.
 
@@ -72,7 +77,8 @@ def run(
     _run_flow("nightly", landing=str(landing) if landing else None,
               rmt_dir=str(rmt_dir) if rmt_dir else None, rmt_url=rmt_url,
               warehouse=str(warehouse) if warehouse else None, settle_seconds=settle,
-              reporting_date=reporting_date, population=str(population) if population else None)
+              reporting_date=reporting_date, population=str(population) if population else None,
+              keep_publications=keep_publications)
 
 
 @app.command()
@@ -94,6 +100,7 @@ def backfill(
     settle: SettleOpt = None,
     reporting_date: ReportingDateOpt = None,
     population: PopulationOpt = None,
+    keep_publications: KeepOpt = None,
 ) -> None:
     """Re-process archived submissions and reports of a scope, rebuild, gate and publish.
 
@@ -112,7 +119,8 @@ def backfill(
               landing=str(landing) if landing else None,
               rmt_dir=str(rmt_dir) if rmt_dir else None, rmt_url=rmt_url,
               warehouse=str(warehouse) if warehouse else None, settle_seconds=settle,
-              reporting_date=reporting_date, population=str(population) if population else None)
+              reporting_date=reporting_date, population=str(population) if population else None,
+              keep_publications=keep_publications)
 
 
 def prefect_server() -> str | None:

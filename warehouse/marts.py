@@ -30,16 +30,20 @@ POPULATION_SUFFIXES = (".csv", ".csv.gz")
 @dataclass(frozen=True)
 class BuildOptions:
     """What a build is made with besides the state: the date results are reported as of,
-    and the population file that weighs regional shares (None: the bundled seed)."""
+    and the population file that weighs regional shares (None: the bundled seed); and how
+    many publications to keep once it is published."""
 
     reporting_date: date
     population: Path | None = None
+    keep_publications: int = history.DEFAULT_KEEP
 
     @classmethod
     def resolve(cls, paths: Paths, reporting_date: str | date | None = None,
-                population_file: str | Path | None = None) -> BuildOptions:
-        """The options of a run: as given, else today and the one population file placed in
-        the home's `population/` folder, else the bundled seed. A mistake stops the run."""
+                population_file: str | Path | None = None,
+                keep_publications: int | None = None) -> BuildOptions:
+        """The options of a run: as given, else today, the one population file placed in
+        the home's `population/` folder (else the bundled seed) and $SPF_KEEP_PUBLICATIONS
+        (else 14). A mistake stops the run."""
         if isinstance(reporting_date, str):
             try:
                 reporting_date = date.fromisoformat(reporting_date)
@@ -57,7 +61,8 @@ class BuildOptions:
         if population_file is not None and not Path(population_file).is_file():
             raise RunFailed(f"population file {population_file} does not exist")
         return cls(reporting_date or datetime.now(UTC).date(),
-                   Path(population_file) if population_file else None)
+                   Path(population_file) if population_file else None,
+                   history.keep_count(keep_publications))
 
     def population_sha256(self) -> str:
         """The sha256 of the population file the build rests on (the seed by default)."""
@@ -222,7 +227,7 @@ def publish_marts(paths: Paths, run_id: str, kind: str, options: BuildOptions,
         kept=paths.publications)
     publish.publish(paths.build, paths.warehouse)
     publish.replace_file(paths.dbt_target / "static_index.html", paths.dbt_docs / "index.html")
-    return history.after_publication(paths, publication)
+    return history.after_publication(paths, publication, options.keep_publications)
 
 
 def discard_build(paths: Paths) -> None:

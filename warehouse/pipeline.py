@@ -22,7 +22,7 @@ from ingest import rmt_api
 from ingest.paths import SAMPLE_RMT_DIR, SAMPLE_SSI_DIR, Paths, make_private, resolve
 from ingest.reference import COUNTRY_CODES
 from ingest.rmt_api import FetchFailed
-from warehouse import history, loads, marts, report, review
+from warehouse import loads, marts, report, review
 from warehouse.loads import FetchPages
 from warehouse.marts import BuildOptions
 from warehouse.runs import (
@@ -220,20 +220,20 @@ def rebuild_and_publish(paths: Paths, run_id: str, summary: RunSummary, how: Orc
 def nightly(warehouse: str | None = None, landing: str | None = None,
             rmt_dir: str | None = None, rmt_url: str | None = None,
             how: Orchestration = Orchestration(), settle_seconds: float | None = None,
-            reporting_date: str | None = None, population: str | None = None
-            ) -> RunSummary:
+            reporting_date: str | None = None, population: str | None = None,
+            keep_publications: int | None = None) -> RunSummary:
     """Load what is new in the sources, then rebuild, gate and publish if anything changed.
 
     `settle_seconds` (default $SPF_SETTLE_SECONDS, else off) leaves files of the landing
     folder changed less than that long ago for the next run. `reporting_date` (YYYY-MM-DD,
     default today) is the date results are reported as of; `population` an official
     population file to weigh regional shares (default: one placed in the home's
-    `population/` folder, else the bundled World Bank seed).
+    `population/` folder, else the bundled World Bank seed); `keep_publications` how many
+    publications stay in the home (default $SPF_KEEP_PUBLICATIONS, else 14).
     """
     with run_frame(warehouse, "nightly", how) as (paths, run_id, summary):
         settle = settle_time(settle_seconds)
-        options = BuildOptions.resolve(paths, reporting_date, population)
-        history.keep_count()
+        options = BuildOptions.resolve(paths, reporting_date, population, keep_publications)
         sources = Sources.nightly(landing, rmt_dir, rmt_url)
         if sources.landing:
             summary["ssi"] = step(how, summary, loads.ingest_ssi, paths, run_id,
@@ -267,15 +267,15 @@ def backfill(warehouse: str | None = None, years_from: int | None = None,
              landing: str | None = None, rmt_dir: str | None = None,
              rmt_url: str | None = None, how: Orchestration = Orchestration(),
              settle_seconds: float | None = None, reporting_date: str | None = None,
-             population: str | None = None) -> RunSummary:
+             population: str | None = None, keep_publications: int | None = None
+             ) -> RunSummary:
     """Re-decide the archived deliveries of a scope, add what the sources bring, then rebuild,
     gate and publish, even when nothing changed (a method may have). `settle_seconds`,
-    `reporting_date` and `population` are as in `nightly`."""
+    `reporting_date`, `population` and `keep_publications` are as in `nightly`."""
     with run_frame(warehouse, "backfill", how) as (paths, run_id, summary):
         scope = backfill_scope(years_from, years_to, countries, list(sources or SOURCES))
         settle = settle_time(settle_seconds)
-        options = BuildOptions.resolve(paths, reporting_date, population)
-        history.keep_count()
+        options = BuildOptions.resolve(paths, reporting_date, population, keep_publications)
         summary["scope"] = {**scope, "reread": reread}
         new = Sources.given(landing, rmt_dir, rmt_url)
         if "ssi" in scope["sources"]:
