@@ -339,3 +339,25 @@ def test_copy_raw_writes_the_bundled_population_by_default(tmp_path: Path) -> No
                              "any_value(source) from raw.ref_population").fetchone()
     assert columns == population.COLUMNS
     assert counts == (4233, 3655, 1008, population.WORLD_BANK_SOURCE)
+
+
+def test_a_year_before_the_source_publishes_flagged_not_blocked(tmp_path: Path, write_workbook):
+    """A country may send a year the population source has no figure for (the World Bank
+    seed starts in 2010): its coverage is published, its regional rows have no share and no
+    source and say why, and the build is not stopped."""
+    from conftest import query, worked_example
+
+    from warehouse import pipeline
+
+    write_workbook("KHM_2008.xlsx", **worked_example(year=2008))
+    write_workbook("KHM_2019.xlsx", **worked_example(year=2019))
+    warehouse = tmp_path / "wh" / "spf.duckdb"
+    assert pipeline.nightly(str(warehouse), landing=str(tmp_path / "landing"))["published"]
+    rows = query(warehouse, """
+        select year, countries_reporting, population_share_reporting is null,
+               population_source is null, quality_flag
+        from marts.coverage_sdg131_regional
+        where region = 'World' and series = 'SOC_CONTIG_TOTAL' and sex = 'SEX_T'
+        order by year""")
+    assert rows == [(2008, 1, True, True, "population_not_covered"),
+                    (2019, 1, False, False, None)]
