@@ -158,8 +158,8 @@ for path in sorted(Path(sys.argv[1]).glob("*.xlsx")):
     for sheet, frame in pd.read_excel(path, sheet_name=None, engine="openpyxl",
                                       header=None).items():
         frames.append(frame.astype(str).assign(file=path.name, sheet=sheet))
-table = pd.concat(frames, ignore_index=True)
-con.execute("create table sheets as select * from table")
+read = pd.concat(frames, ignore_index=True)
+con.execute("create table sheets as select * from read")
 print(len(frames), "sheets")
 """
 
