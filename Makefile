@@ -49,7 +49,8 @@ lock: setup
 	$(BIN)/uv pip compile pyproject.toml --extra test -o requirements.lock \
 	    --python-version 3.11 --no-header --custom-compile-command "make lock"
 
-## Time a cold rebuild and a quiet nightly run at full scale (5,000 workbooks, 6,000 interventions).
+## Every scenario of issue 16 at full scale (5,000 workbooks, 6,000 interventions) and a scaling
+## series, in one run: results.json, results.md and scaling.png in /tmp/spf-bench.
 bench: setup
 	$(BIN)/python tests/benchmarks/scale.py
 
