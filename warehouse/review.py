@@ -75,7 +75,9 @@ def review_submissions(paths: Paths, summary: RunSummary) -> list[SubmissionRevi
         row["flagged"] = flagged.get(row["submission_id"], [])
         row["docs_page"] = _docs_page(summary, row)
         row["feedback"] = None
-        if row["status"] != "loaded" or row["warnings"] or row["flagged"]:
+        # A feedback workbook holds problems and plausibility warnings; a loaded submission
+        # with flagged figures only has nothing to send back (write_feedback would refuse).
+        if row["status"] != "loaded" or row["warnings"]:
             out = paths.feedback / f"{Path(row['file']).stem}.{row['sha256'][:12]}.feedback.xlsx"
             try:
                 feedback_for(paths, row["sha256"], out)
