@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.landing import LandedFile, archive_bytes
+from ingest.landing import LandedFile, archive_bytes, to_disk
 from ingest.problems import Problem
 
 SOURCE = "rmt"
@@ -43,9 +43,13 @@ class Fetch:
 
 def land_pages(archive: Path, bodies: Iterable[tuple[str, bytes, int | None, str | None]]
                ) -> list[LandedPage]:
-    """Archive page bodies as (name, bytes, page, url); return them as landed pages."""
-    return [LandedPage(archive_bytes(archive, SOURCE, body, name, ".json"), page, url)
-            for name, body, page, url in bodies]
+    """Archive page bodies as (name, bytes, page, url), on the disk when this returns;
+    return them as landed pages."""
+    pages = [LandedPage(archive_bytes(archive, SOURCE, body, name, ".json", sync=False),
+                        page, url) for name, body, page, url in bodies]
+    if pages:
+        to_disk()
+    return pages
 
 
 def export_fetches(landing: Path, archive: Path, run_id: str,

@@ -360,6 +360,25 @@ def test_a_landing_is_only_read_and_names_are_those_below_it(tmp_path, write_wor
     assert not found.refused and snapshot(folder) == before
 
 
+def test_a_batch_reaches_the_disk_once_before_it_is_returned(tmp_path, write_workbook,
+                                                             monkeypatch):
+    """Durability at a batch's cost: one flush after every file and record is archived, and
+    none when nothing was, rather than two fsyncs per file."""
+    folder, archive = tmp_path / "landing", tmp_path / "archive"
+    for year in (2019, 2020, 2021):
+        write_workbook(f"KHM_{year}.xlsx", **worked_example(year=year))
+    flushes = []
+    real = landing.to_disk
+    monkeypatch.setattr(landing, "to_disk", lambda: flushes.append(
+        sorted(p.name for p in archive.rglob("*") if p.is_file())) or real())
+    found = land_directory(folder, archive, "ssi", set(), FORMATS)
+    assert len(found.files) == 3 and len(flushes) == 1
+    assert flushes[0] == sorted(n for f in found.files for n in (
+        Path(f.archive_path).name, f"{f.sha256}.meta.json"))
+    land_directory(folder, archive, "ssi", {(f.sha256, f.original_name) for f in found.files},
+                   FORMATS)
+    assert len(flushes) == 1
+
 def test_a_nightly_run_records_and_reports_everything_in_its_landing(tmp_path, write_workbook,
                                                                     monkeypatch):
     folder = tmp_path / "landing"

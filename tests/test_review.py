@@ -166,6 +166,29 @@ def test_feedback_of_a_warned_submission_points_at_its_cells(reviewed, tmp_path)
         feedback_for(paths, "LAO-2020-r1", tmp_path / "none.xlsx")
 
 
+def test_many_feedback_workbooks_in_worker_processes_are_those_written_one_by_one(
+        reviewed, tmp_path, monkeypatch):
+    """What a first load of every year asks for (hundreds of rejected workbooks) is written
+    by worker processes, each workbook as `spf feedback` writes it alone."""
+    from ingest.paths import resolve
+    from warehouse import feedback
+
+    paths = resolve(reviewed["warehouse"])
+    keys = ["KHM-2020-r1", "MWI-2021-r1", "LAO-2020-r1"]
+    monkeypatch.setattr(feedback, "PARALLEL_FROM", 2)
+    many = feedback.feedback_batch(paths, [(k, tmp_path / f"{k}.many.xlsx") for k in keys])
+    assert many[:2] == [None, None] and "nothing to send back" in many[2]
+    assert not (tmp_path / "LAO-2020-r1.many.xlsx").exists()
+
+    def values(path: Path) -> dict:
+        book = openpyxl.load_workbook(path)
+        return {ws.title: list(ws.iter_rows(values_only=True)) for ws in book.worksheets}
+
+    for key in keys[:2]:
+        feedback.feedback_for(paths, key, tmp_path / f"{key}.one.xlsx")
+        assert values(tmp_path / f"{key}.many.xlsx") == values(tmp_path / f"{key}.one.xlsx")
+
+
 # ---------------------------------------------------------------------------------------
 # Who has reported: the bundled sample, counted by hand.
 

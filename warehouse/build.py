@@ -173,6 +173,8 @@ def run_dbt(build_db: Path, logs: Path, target: Path, args: list[str] | None = N
     from dbt.cli.main import dbtRunner
 
     command = args or ["build", "--exclude-resource-type", "unit_test"]
+    # dbt's debug log file costs more than its warnings and errors are worth in a build.
+    quiet = ["--log-level-file", "warn"]
     with _DBT_LOCK:
         previous = os.environ.get("SPF_BUILD_DB")
         os.environ["SPF_BUILD_DB"] = str(build_db)
@@ -181,7 +183,7 @@ def run_dbt(build_db: Path, logs: Path, target: Path, args: list[str] | None = N
                 *command, "--project-dir", str(DBT_PROJECT_DIR),
                 "--profiles-dir", str(DBT_PROJECT_DIR), "--log-path", str(logs),
                 "--target-path", str(target),
-                "--quiet", "--no-use-colors",
+                "--quiet", "--no-use-colors", *quiet,
                 *(["--vars", json.dumps(dbt_vars)] if dbt_vars else []),
             ])
         finally:

@@ -191,11 +191,18 @@ def _problems(record: dict) -> list[dict]:
     return list(problems or [])
 
 
-def _warnings(warehouse: Path | None, sid: str | None) -> list[dict]:
-    """The rows of ops.submission_checks of the published warehouse for this submission."""
-    if not sid or warehouse is None or not Path(warehouse).exists():
+def _warnings(warehouse: Path | duckdb.DuckDBPyConnection | None, sid: str | None
+              ) -> list[dict]:
+    """The rows of ops.submission_checks of the published warehouse (its file, or an open
+    connection) for this submission."""
+    if not sid or warehouse is None:
         return []
-    con = duckdb.connect(str(warehouse), read_only=True)
+    if isinstance(warehouse, duckdb.DuckDBPyConnection):
+        con, owned = warehouse, False
+    elif Path(warehouse).exists():
+        con, owned = duckdb.connect(str(warehouse), read_only=True), True
+    else:
+        return []
     try:
         if not con.execute("select count(*) from duckdb_tables() where schema_name = 'ops' "
                            "and table_name = 'submission_checks'").fetchone()[0]:
@@ -205,7 +212,8 @@ def _warnings(warehouse: Path | None, sid: str | None) -> list[dict]:
         names = [d[0] for d in cursor.description]
         rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     finally:
-        con.close()
+        if owned:
+            con.close()
     order = {check: i for i, check in enumerate(CHECKS)}
     return sorted(rows, key=lambda r: order.get(r["check_name"], len(order)))
 
@@ -602,16 +610,16 @@ def _write(out: Path, record: dict, status: str, language: str, items: list[Item
 
 
 def write_feedback(state: Path | str | duckdb.DuckDBPyConnection, key: str, out: Path | str,
-                   warehouse: Path | str | None = None, language: str | None = None,
-                   today: dt.date | None = None) -> Feedback:
+                   warehouse: Path | str | duckdb.DuckDBPyConnection | None = None,
+                   language: str | None = None, today: dt.date | None = None) -> Feedback:
     """Write the feedback workbook of the SSI file `key` (a file name, sha256 prefix or
     submission id, as `spf status` shows them) to `out`, a new .xlsx.
 
     `state` is the pipeline's state (its file, or an open connection), or a published
     warehouse (its raw layer has the same tables); `warehouse` is the published warehouse
-    whose `ops.submission_checks` gives the warnings of a loaded submission. `language`
-    (en, fr, es, pt) overrides the submission's. Raises FeedbackError when the key names
-    no file, several, or one with nothing to send back.
+    (its file, or an open connection) whose `ops.submission_checks` gives the warnings of
+    a loaded submission. `language` (en, fr, es, pt) overrides the submission's. Raises
+    FeedbackError when the key names no file, several, or one with nothing to send back.
     """
     if language is not None and language not in LANGUAGES:
         raise FeedbackError(f"language {language!r}: use one of {', '.join(LANGUAGES)}")
@@ -630,7 +638,8 @@ def write_feedback(state: Path | str | duckdb.DuckDBPyConnection, key: str, out:
             archived.resolve().parents[2])):
         raise FeedbackError(f"{out} is inside the archive, which is never written to")
     problems = _problems(record) if status in ("rejected", "quarantined") else []
-    checks = _warnings(Path(warehouse) if warehouse else None, record["submission_id"]) \
+    checks = _warnings(warehouse if isinstance(warehouse, duckdb.DuckDBPyConnection) else
+                       Path(warehouse) if warehouse else None, record["submission_id"]) \
         if status == "loaded" else []
     if not problems and not checks:
         why = ("no warning in the published warehouse's ops.submission_checks (a superseded "
@@ -654,20 +663,72 @@ def _identity(record: dict) -> str | None:
     return None
 
 
-def feedback_for(paths: Paths, key: str, out: Path | str, language: str | None = None
-                 ) -> Feedback:
-    """`write_feedback` for an installation: its state, or while a run holds the state, the
-    raw layer of the published warehouse; warnings from the published warehouse."""
+def _records(paths: Paths) -> duckdb.DuckDBPyConnection:
+    """The installation's state, or while a run holds it, the published warehouse's raw
+    layer, read-only."""
     if not paths.state_db.exists():
         raise FeedbackError(f"nothing has been landed in {paths.home} yet")
     try:
-        con = duckdb.connect(str(paths.state_db), read_only=True)
+        return duckdb.connect(str(paths.state_db), read_only=True)
     except duckdb.IOException:
         if not paths.warehouse.exists():
             raise FeedbackError("a run is writing and nothing is published yet; try again "
                                 "later") from None
-        con = duckdb.connect(str(paths.warehouse), read_only=True)
+        return duckdb.connect(str(paths.warehouse), read_only=True)
+
+
+def feedback_for(paths: Paths, key: str, out: Path | str, language: str | None = None
+                 ) -> Feedback:
+    """`write_feedback` for an installation: its state, or while a run holds the state, the
+    raw layer of the published warehouse; warnings from the published warehouse."""
+    con = _records(paths)
     try:
         return write_feedback(con, key, out, warehouse=paths.warehouse, language=language)
     finally:
         con.close()
+
+
+PARALLEL_FROM = 64  # below this many workbooks, starting worker processes costs more
+
+
+def _write_batch(paths: Paths, jobs: list[tuple[str, str]]) -> list[str | None]:
+    """`feedback_for` of each (key, out) on one connection to the records and one to the
+    published warehouse (opening them took half of each workbook's time); per job, None
+    when written, else why there was nothing to send back."""
+    con = _records(paths)
+    published = duckdb.connect(str(paths.warehouse), read_only=True) \
+        if paths.warehouse.exists() else None
+    done: list[str | None] = []
+    try:
+        for key, out in jobs:
+            try:
+                write_feedback(con, key, out, warehouse=published)
+                done.append(None)
+            except FeedbackError as nothing:
+                done.append(str(nothing))
+    finally:
+        con.close()
+        if published is not None:
+            published.close()
+    return done
+
+
+def feedback_batch(paths: Paths, jobs: list[tuple[str, Path]]) -> list[str | None]:
+    """The feedback workbooks of many files at once, as (key, out): in worker processes
+    when there are many (a first load of every year rejects hundreds), else here. Per job,
+    None when written, else why there was nothing to send back (see `write_feedback`)."""
+    plain = [(key, str(out)) for key, out in jobs]
+    workers = min(os.cpu_count() or 1, 8)
+    if len(plain) < PARALLEL_FROM or workers < 2:
+        return _write_batch(paths, plain)
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    chunks = [plain[i::workers] for i in range(workers)]
+    # spawn, not fork: the run's process has DuckDB, dbt and GX loaded, with their threads.
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        results = list(pool.map(_write_batch, [paths] * workers, chunks))
+    done: list[str | None] = [None] * len(plain)
+    for i, result in enumerate(results):
+        done[i::workers] = result
+    return done

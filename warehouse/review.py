@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 
 from ingest.paths import PRIVATE_DIR, PRIVATE_FILE, Paths
-from warehouse.feedback import FeedbackError, feedback_for
+from warehouse.feedback import feedback_batch
 from warehouse.query import run_query
 from warehouse.summary import RunSummary, SubmissionReview
 
@@ -70,6 +70,7 @@ def review_submissions(paths: Paths, summary: RunSummary) -> list[SubmissionRevi
     warnings, flagged = _figures(paths.warehouse, ids) if ids and paths.warehouse.exists() \
         else ({}, {})
     paths.feedback.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+    asked = []
     for row in rows:
         row["warnings"] = warnings.get(row["submission_id"], [])
         row["flagged"] = flagged.get(row["submission_id"], [])
@@ -78,11 +79,11 @@ def review_submissions(paths: Paths, summary: RunSummary) -> list[SubmissionRevi
         # A feedback workbook holds problems and plausibility warnings; a loaded submission
         # with flagged figures only has nothing to send back (write_feedback would refuse).
         if row["status"] != "loaded" or row["warnings"]:
-            out = paths.feedback / f"{Path(row['file']).stem}.{row['sha256'][:12]}.feedback.xlsx"
-            try:
-                feedback_for(paths, row["sha256"], out)
-            except FeedbackError:
-                continue  # nothing to send back for it (e.g. a refused folder)
+            asked.append((row, paths.feedback /
+                          f"{Path(row['file']).stem}.{row['sha256'][:12]}.feedback.xlsx"))
+    written = feedback_batch(paths, [(row["sha256"], out) for row, out in asked])
+    for (row, out), nothing in zip(asked, written, strict=True):
+        if nothing is None:  # else nothing to send back for it (e.g. a refused folder)
             out.chmod(PRIVATE_FILE)
             row["feedback"] = str(out)
     return [SubmissionReview(**row) for row in rows]
