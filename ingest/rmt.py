@@ -109,7 +109,8 @@ def store(con: duckdb.DuckDBPyConnection, outcomes: list[RmtOutcome], run_id: st
               for t in TABLES}
     raw.write_batch(
         con, [("raw.rmt_fetches", fetches), ("raw.rmt_pages", pages),
-              *((f"raw.rmt_{t}", pd.concat(f, ignore_index=True)) for t, f in frames.items() if f)],
+              *((f"raw.rmt_{t}", f[0] if len(f) == 1 else pd.concat(f, ignore_index=True))
+                for t, f in frames.items() if f)],
         replace=[f"raw.rmt_{t}" for t in ("fetches", "pages", *TABLES)],
         key="fetch_id", keys=replace)
 
@@ -128,6 +129,7 @@ def ingest(con: duckdb.DuckDBPyConnection, fetches: list[Fetch], run_id: str,
     for fetch in fetches:
         parsed, problems = parse(fetch)
         frames = None if problems else flatten(parsed, fetch.fetch_id)
+        del parsed  # the pages as objects: most of a large fetch's memory, no longer needed
         seen = state.rmt_seen_versions(con, frames["interventions"], redo) \
             if frames is not None and not frames["interventions"].empty else ([], set())
         outcome = decide(fetch, problems, frames, seen)
