@@ -10,7 +10,9 @@ intervention (`ingest/rmt_versions.py`), the marts only the current one.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +24,7 @@ from ingest import raw, state
 from ingest.outcomes import Outcome, Report, apply_gate
 from ingest.problems import Problem
 from ingest.rmt_api import FetchFailed
-from ingest.rmt_contract import Page, parse_page
+from ingest.rmt_contract import parse_page
 from ingest.rmt_landing import SOURCE, Fetch, LandedPage, archived_fetch, export_fetches, land_pages
 from ingest.rmt_versions import TABLES, flatten, new_versions
 
@@ -44,25 +46,74 @@ class RmtOutcome(Outcome):
     files = property(lambda self: len(self.fetch.pages))
 
 
-def parse(fetch: Fetch) -> tuple[list[tuple[LandedPage, Page, list[dict]]], list[Problem]]:
-    """Parse every page of a fetch; problems include pages missing from the chain."""
+PARALLEL_FROM = 4  # below this many pages, starting worker processes costs more than it saves
+
+
+@dataclass(frozen=True)
+class ParsedPage:
+    """One valid page of a fetch: where it is in the chain, and its items' raw rows."""
+
+    number: int
+    next_page: int | None
+    frames: dict[str, pd.DataFrame]
+
+
+def _parse_one(job: tuple[LandedPage, str]) -> ParsedPage | list[Problem]:
+    """Validate and flatten one archived page (in a worker process for a large fetch: the
+    validated objects, most of a fetch's memory, never reach the run's process)."""
+    landed, fetch_id = job
+    result = parse_page(Path(landed.file.archive_path).read_bytes(), landed.file.original_name)
+    if isinstance(result, list):
+        return result
+    page, documents = result
+    return ParsedPage(page.page, page.next_page,
+                      flatten([(landed, page, documents)], fetch_id))
+
+
+def parse(fetch: Fetch) -> tuple[list[ParsedPage], list[Problem]]:
+    """Parse every page of a fetch, in worker processes when there are enough; problems
+    include pages missing from the chain."""
+    jobs = [(landed, fetch.fetch_id) for landed in fetch.pages]
+    if len(jobs) < PARALLEL_FROM:
+        results = [_parse_one(job) for job in jobs]
+    else:
+        with ProcessPoolExecutor(max_workers=min(os.cpu_count() or 1, 8)) as pool:
+            results = list(pool.map(_parse_one, jobs))
     parsed, problems = [], []
-    for landed in fetch.pages:
-        result = parse_page(Path(landed.file.archive_path).read_bytes(), landed.file.original_name)
+    for result in results:
         if isinstance(result, list):
             problems += result
         else:
-            parsed.append((landed, *result))
+            parsed.append(result)
     if problems or fetch.error:
         return parsed, ([fetch.error] if fetch.error else []) + problems
-    numbers = sorted(page.page for _, page, _ in parsed)
+    numbers = sorted(page.number for page in parsed)
     if numbers != list(range(1, len(numbers) + 1)):
         problems.append(Problem("incomplete_fetch", f"pages {numbers} do not run from 1 without "
                                 "a gap or a repeat; the fetch is incomplete", origin=fetch.origin))
-    elif parsed and max(parsed, key=lambda p: p[1].page)[1].next_page is not None:
+    elif parsed and max(parsed, key=lambda p: p.number).next_page is not None:
         problems.append(Problem("incomplete_fetch", f"the last page ({numbers[-1]}) names a next "
                                 "page; the fetch is incomplete", origin=fetch.origin))
     return parsed, problems
+
+
+def fetch_frames(parsed: list[ParsedPage], fetch_id: str) -> dict[str, pd.DataFrame]:
+    """The rows of a fetch's pages, in page order, one frame per raw table."""
+    if not parsed:
+        return flatten([], fetch_id)
+    frames = {}
+    for table in TABLES:
+        pages = [page.frames[table] for page in parsed]
+        rows = [frame for frame in pages if len(frame)]
+        if len(rows) <= 1:
+            frames[table] = rows[0] if rows else pages[0]
+            continue
+        frame = pd.concat(rows, ignore_index=True)
+        for column in frame.columns:  # a column all None on one page, numbers on another:
+            if len({str(f[column].dtype) for f in rows}) > 1:  # typed as one pass types it
+                frame[column] = pd.Series(frame[column].tolist(), index=frame.index)
+        frames[table] = frame
+    return frames
 
 
 def decide(fetch: Fetch, problems: list[Problem], frames: dict[str, pd.DataFrame] | None,
@@ -128,8 +179,7 @@ def ingest(con: duckdb.DuckDBPyConnection, fetches: list[Fetch], run_id: str,
     outcomes = []
     for fetch in fetches:
         parsed, problems = parse(fetch)
-        frames = None if problems else flatten(parsed, fetch.fetch_id)
-        del parsed  # the pages as objects: most of a large fetch's memory, no longer needed
+        frames = None if problems else fetch_frames(parsed, fetch.fetch_id)
         seen = state.rmt_seen_versions(con, frames["interventions"], redo) \
             if frames is not None and not frames["interventions"].empty else ([], set())
         outcome = decide(fetch, problems, frames, seen)

@@ -276,3 +276,29 @@ def test_a_quarantined_fetch_is_listed_and_can_be_released(paths, rmt_api):
     assert state(paths, "select status, reason_code from raw.rmt_fetches") == [
         ("loaded", "accepted_after_review")]
     assert quarantine.status_rows(paths)[1] == []
+
+
+def test_pages_parsed_in_worker_processes_give_the_rows_of_one_pass(tmp_path, monkeypatch):
+    """A large fetch's pages are validated and flattened in worker processes: the same rows,
+    in the same order, as one pass over every page in the run's process."""
+    import pandas as pd
+
+    from ingest import rmt
+    from ingest.paths import SAMPLE_RMT_DIR
+    from ingest.rmt_contract import parse_page
+    from ingest.rmt_landing import export_fetches
+    from ingest.rmt_versions import flatten
+
+    fetch = next(f for f in export_fetches(SAMPLE_RMT_DIR, tmp_path / "archive", "r1", set())
+                 if len(f.pages) >= 3)
+    monkeypatch.setattr(rmt, "PARALLEL_FROM", 1)
+    in_workers, problems = rmt.parse(fetch)
+    monkeypatch.setattr(rmt, "PARALLEL_FROM", 1000)
+    here, _ = rmt.parse(fetch)
+    assert not problems and [p.number for p in in_workers] == [1, 2, 3]
+    one_pass = flatten([(page, *parse_page(Path(page.file.archive_path).read_bytes(),
+                                           page.file.original_name)) for page in fetch.pages],
+                       fetch.fetch_id)
+    for table, frame in rmt.fetch_frames(in_workers, fetch.fetch_id).items():
+        pd.testing.assert_frame_equal(frame, rmt.fetch_frames(here, fetch.fetch_id)[table])
+        pd.testing.assert_frame_equal(frame, one_pass[table])
