@@ -88,7 +88,6 @@ def _write_once(target: Path, data: bytes, sync: bool = True) -> None:
     must call `to_disk` before the state says they are landed."""
     if target.exists():
         return
-    target.parent.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".landing-")
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -115,26 +114,38 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+_MADE: set[Path] = set()  # archive folders this process has made (the archive is never pruned)
+
+
+def _folders(archive: Path, source: str, folder: Path) -> None:
+    """Make the archive's folders down to `folder`, private (they hold personal data)."""
+    if folder in _MADE:
+        return
+    archive.parent.mkdir(parents=True, exist_ok=True)
+    for each in (archive, archive / source, folder):
+        each.mkdir(mode=PRIVATE_DIR, exist_ok=True)
+    _MADE.add(folder)
+
+
 def archive_bytes(archive: Path, source: str, data: bytes, original_name: str,
-                  suffix: str, received_at: str | None = None, sync: bool = True
-                  ) -> LandedFile:
+                  suffix: str, received_at: str | None = None, sync: bool = True,
+                  sha256: str | None = None) -> LandedFile:
     """Archive `data` (if not yet there) with its metadata record; return its identity.
 
-    Without `sync`, as `_write_once`: `to_disk` once the batch is archived."""
-    sha = hashlib.sha256(data).hexdigest()
+    Without `sync`, as `_write_once`: `to_disk` once the batch is archived. `sha256`: the
+    data's, when the caller has hashed it already."""
+    sha = sha256 or hashlib.sha256(data).hexdigest()
     target = archive_path(archive, source, sha, suffix)
     meta_path = target.with_name(f"{sha}.meta.json")
-    if meta_path.exists():
-        meta = json.loads(meta_path.read_text())
-        received = meta["received_at"]
+    recorded = meta_path.exists()
+    if recorded:
+        received = json.loads(meta_path.read_text())["received_at"]
     else:
         received = received_at or _now()
     landed = LandedFile(source, sha, original_name, len(data), received, str(target))
-    archive.parent.mkdir(parents=True, exist_ok=True)
-    for folder in (archive, archive / source, target.parent):  # private: personal data
-        folder.mkdir(mode=PRIVATE_DIR, exist_ok=True)
+    _folders(archive, source, target.parent)
     _write_once(target, data, sync)
-    if not meta_path.exists():
+    if not recorded:
         _write_once(meta_path, json.dumps(asdict(landed), indent=2).encode(), sync)
     return landed
 
@@ -307,7 +318,8 @@ def land_directory(landing: Path, archive: Path, source: str,
                     found.deferred.append((name, f"changed less than {settle_seconds:g} s ago"))
                     continue
                 found.files.append(archive_bytes(archive, source, data, name,
-                                                 entry.path.suffix.lower(), sync=False))
+                                                 entry.path.suffix.lower(), sync=False,
+                                                 sha256=sha))
                 continue
         sha = identity(refusal.code, name, detail)
         if (sha, name) in known:
