@@ -85,7 +85,7 @@ def _write_once(target: Path, data: bytes, sync: bool = True) -> None:
     """Write `data` to `target` atomically unless it already exists; then make it read-only.
 
     Without `sync`, the bytes may still be in the page cache: the caller must call
-    `to_disk` before the state says they are landed. The folder must exist (`_folders`)."""
+    `to_disk` before the state says they are landed. The folder must exist."""
     if target.exists():
         return
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".landing-")
@@ -114,19 +114,6 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-_MADE: set[Path] = set()  # archive folders this process has made (the archive is never pruned)
-
-
-def _folders(archive: Path, source: str, folder: Path) -> None:
-    """Make the archive's folders down to `folder`, private (they hold personal data)."""
-    if folder in _MADE:
-        return
-    archive.parent.mkdir(parents=True, exist_ok=True)
-    for each in (archive, archive / source, folder):
-        each.mkdir(mode=PRIVATE_DIR, exist_ok=True)
-    _MADE.add(folder)
-
-
 def archive_bytes(archive: Path, source: str, data: bytes, original_name: str,
                   suffix: str, received_at: str | None = None, sync: bool = True,
                   sha256: str | None = None) -> LandedFile:
@@ -143,7 +130,9 @@ def archive_bytes(archive: Path, source: str, data: bytes, original_name: str,
     else:
         received = received_at or _now()
     landed = LandedFile(source, sha, original_name, len(data), received, str(target))
-    _folders(archive, source, target.parent)
+    archive.parent.mkdir(parents=True, exist_ok=True)
+    for folder in (archive, archive / source, target.parent):  # private: personal data
+        folder.mkdir(mode=PRIVATE_DIR, exist_ok=True)
     _write_once(target, data, sync)
     if not recorded:
         _write_once(meta_path, json.dumps(asdict(landed), indent=2).encode(), sync)

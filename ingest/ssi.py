@@ -202,14 +202,13 @@ def table_frames(outcomes: Iterable[SsiOutcome]) -> dict[str, pd.DataFrame]:
 
 
 def store(con: duckdb.DuckDBPyConnection, outcomes: list[SsiOutcome], run_id: str,
-          replace: set[str] = frozenset(), frames: dict[str, pd.DataFrame] | None = None
-          ) -> None:
+          frames: dict[str, pd.DataFrame], replace: set[str] = frozenset()) -> None:
     """Write the batch's files, submissions and rows in one transaction.
 
-    Rows of the files in `replace` (sha256) are removed first, so a re-processed file
-    ends with exactly one outcome and one set of rows. `frames`: the batch's rows as
-    `table_frames` made them before the gate, of which those of loaded outcomes are kept
-    (rather than building them again).
+    `frames`: the batch's rows as `table_frames` made them for the gate, of which those
+    of outcomes still loaded after it are stored. Rows of the files in `replace` (sha256)
+    are removed first, so a re-processed file ends with exactly one outcome and one set of
+    rows.
     """
     files = [{
         **{k: v for k, v in asdict(o.landed).items() if k != "source"},
@@ -225,12 +224,9 @@ def store(con: duckdb.DuckDBPyConnection, outcomes: list[SsiOutcome], run_id: st
     } for o in loaded]
     cover = [{"submission_id": o.unit, "sha256": o.key, **cell}
              for o in loaded for cell in o.submission.cover_cells]
-    if frames is None:
-        frames = table_frames(loaded)
-    else:
-        kept = {o.unit for o in loaded}
-        frames = {table: frame[frame.submission_id.isin(kept)] if len(frame) else frame
-                  for table, frame in frames.items()}
+    kept = {o.unit for o in loaded}
+    frames = {table: frame[frame.submission_id.isin(kept)] if len(frame) else frame
+              for table, frame in frames.items()}
     raw.write_batch(
         con, [("raw.ssi_files", files), ("raw.ssi_submissions", submissions),
               ("raw.ssi_cover", cover),
@@ -268,7 +264,7 @@ def ingest(con: duckdb.DuckDBPyConnection, landed: list[LandedFile], run_id: str
     checked = gate({t: f.copy(deep=False) for t, f in frames.items()}) if gate is not None \
         else {}  # the gate's own copies: what it adds to them is not stored
     apply_gate(outcomes, checked, accepted or {})
-    store(con, outcomes, run_id, replace=redo, frames=frames)
+    store(con, outcomes, run_id, frames, replace=redo)
     return Report(outcomes)
 
 

@@ -379,6 +379,7 @@ def test_a_batch_reaches_the_disk_once_before_it_is_returned(tmp_path, write_wor
                    FORMATS)
     assert len(flushes) == 1
 
+
 def test_a_nightly_run_records_and_reports_everything_in_its_landing(tmp_path, write_workbook,
                                                                     monkeypatch):
     folder = tmp_path / "landing"

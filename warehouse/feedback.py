@@ -195,14 +195,10 @@ def _warnings(warehouse: Path | duckdb.DuckDBPyConnection | None, sid: str | Non
               ) -> list[dict]:
     """The rows of ops.submission_checks of the published warehouse (its file, or an open
     connection) for this submission."""
-    if not sid or warehouse is None:
+    if not sid or warehouse is None or (
+            not isinstance(warehouse, duckdb.DuckDBPyConnection) and not Path(warehouse).exists()):
         return []
-    if isinstance(warehouse, duckdb.DuckDBPyConnection):
-        con, owned = warehouse, False
-    elif Path(warehouse).exists():
-        con, owned = duckdb.connect(str(warehouse), read_only=True), True
-    else:
-        return []
+    con, owned = _connect(warehouse)
     try:
         if not con.execute("select count(*) from duckdb_tables() where schema_name = 'ops' "
                            "and table_name = 'submission_checks'").fetchone()[0]:
@@ -638,9 +634,7 @@ def write_feedback(state: Path | str | duckdb.DuckDBPyConnection, key: str, out:
             archived.resolve().parents[2])):
         raise FeedbackError(f"{out} is inside the archive, which is never written to")
     problems = _problems(record) if status in ("rejected", "quarantined") else []
-    checks = _warnings(warehouse if isinstance(warehouse, duckdb.DuckDBPyConnection) else
-                       Path(warehouse) if warehouse else None, record["submission_id"]) \
-        if status == "loaded" else []
+    checks = _warnings(warehouse, record["submission_id"]) if status == "loaded" else []
     if not problems and not checks:
         why = ("no warning in the published warehouse's ops.submission_checks (a superseded "
                "revision has none)" if status == "loaded" else f"it is {status}")
