@@ -7,10 +7,17 @@ landing area, so what was loaded can always be traced to exact bytes.
 
 Nothing in a landing folder is passed over in silence (`land_directory`): every file is
 archived, whatever its format, for its source to decide; what cannot be archived (a
-folder named like a file, a link, a file that cannot be read) comes back as a `Refusal`
-for its source to record; Excel's lock files and hidden files are counted as ignored; a
-file still being written is left for the next run, and so is one younger than the
-settle time. The landing folder is only ever read.
+folder named like a file, a link, a file that cannot be read, a file over the source's
+size limit, a folder deeper than MAX_DEPTH) comes back as a `Refusal` for its source to
+record, and so does a file whose name cannot be recorded as it is (not UTF-8, or too
+long), though its bytes are archived; Excel's lock files and hidden files are counted as
+ignored; a file still being written is left for the next run, and so is one younger than
+the settle time. The landing folder is only ever read, and a file's size is looked at
+before it is read.
+
+Names are recorded as valid text: a name that is not UTF-8 (Latin-1, as a Windows share
+may write it) is recorded with its odd bytes written `\\xNN`, and `shown` escapes what
+a terminal would act on when a name is put in a message.
 """
 
 from __future__ import annotations
@@ -18,9 +25,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import stat
 import tempfile
 import time
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -31,6 +40,15 @@ from ingest.paths import ARCHIVED_FILE, PRIVATE_DIR
 IGNORED_PREFIXES = (".", "~$")  # hidden files, and the lock files Excel leaves beside a workbook
 STILL_BEING_WRITTEN = "still being written"
 GONE = "gone before it could be read"
+# How far a landing looks. Deliveries sit in a folder per country or year at most; a tree
+# deeper than this is a mistake (a copy of a copy), and walking it without end is how a
+# run once died (RecursionError at 1,100 levels).
+MAX_DEPTH = 20  # folders a file may be below the landing folder
+MAX_NAME_CHARS = 200  # of a file's own name: its feedback workbook adds ~30 to it
+MAX_NAME_BYTES = 255  # of any part of its path, in UTF-8: what file systems allow
+# What a terminal acts on, or what reorders text as it is shown: escaped in messages.
+_HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u061c\u200e\u200f\u2028-\u202e"
+                     "\u2066-\u2069]")
 
 # A seam for tests: called with each file's path after its bytes are read and before it is
 # stat'ed again, so a test can change the file at exactly that moment.
@@ -56,15 +74,20 @@ class LandedFile:
 
 @dataclass(frozen=True)
 class Refusal:
-    """Why an entry of the landing folder has no bytes to archive, though it is recorded.
+    """Why an entry of the landing folder is recorded, though not as bytes to read.
 
     `code`: not_a_file (a folder named like a file, a link to a folder, a pipe),
-    link_outside_landing (not followed), broken_link, unreadable_file; `what` says what
-    is wrong with it, said after its name ("is a folder, not a file").
+    link_outside_landing (not followed), broken_link, unreadable_file, too_large (over the
+    source's limit, never read), too_deep (a folder below MAX_DEPTH, not looked into),
+    bad_file_name (not UTF-8), name_too_long; `what` says what is wrong with it, said
+    after its name ("is a folder, not a file"). `archived`: a file whose only fault is its
+    name, whose bytes were archived all the same though it is recorded as an entry; its
+    `what` also says what to do (rename it), the same whatever the source.
     """
 
     code: str
     what: str
+    archived: bool = False
 
 
 @dataclass
@@ -143,43 +166,114 @@ def identity(kind: str, name: str, detail: str = "") -> str:
     """The stable sha256 of an entry with no bytes to hash: what it is, its name, and what
     makes it the same entry on the next run (a link's own text, never what it leads to; an
     unreadable file's size and modification time; nothing for a folder, whatever it holds)."""
-    return hashlib.sha256(f"spf-landing-entry\n{kind}\n{name}\n{detail}".encode()).hexdigest()
+    return hashlib.sha256(f"spf-landing-entry\n{kind}\n{name}\n{detail}".encode(
+        "utf-8", "surrogateescape")).hexdigest()
+
+
+def recorded_name(name: str) -> str:
+    """A name as valid text, to be recorded and shown: unchanged when it is UTF-8; else
+    (the operating system gave its odd bytes as surrogates) each odd byte as `\\xNN`."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def shown(name: str, limit: int = 160) -> str:
+    """A name as a message shows it: control characters (a terminal's escape codes, line
+    breaks), odd bytes and text-direction marks escaped as Python writes them (`\\x1b`,
+    `\\n`), and a name longer than `limit` shortened in the middle."""
+    text = _HIDDEN.sub(lambda m: repr(m.group())[1:-1], name)
+    if len(text) > limit:
+        text = f"{text[:limit * 2 // 3]}...{text[-(limit // 3):]}"
+    return text
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 2**20:,.1f} MB"
+
+
+def _name_refusal(name: str) -> Refusal | None:
+    """Why a file's name (relative to the landing folder, as the operating system gives it)
+    cannot be recorded as it is: not UTF-8, or too long. Its bytes are archived all the
+    same (`Refusal.archived`)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raw = name.encode("utf-8", "surrogateescape")
+        try:
+            meant = raw.decode("cp1252")
+        except UnicodeDecodeError:
+            meant = None
+        plain = "".join(c for c in unicodedata.normalize("NFKD", meant or "")
+                        if c.isascii() and c.isprintable())
+        perhaps = f" (perhaps '{shown(meant)}', as Windows writes it)" if meant else ""
+        rename = f"rename it, e.g. to '{shown(plain)}'," if plain.strip(" ./") else \
+            "rename it"
+        return Refusal("bad_file_name", f"has a name that is not valid UTF-8 text{perhaps}, "
+                       f"so it was kept but not read: {rename} and send it again",
+                       archived=True)
+    parts = name.split("/")
+    widest = max(len(part.encode()) for part in parts)
+    if len(parts[-1]) > MAX_NAME_CHARS:
+        what = (f"has a name of {len(parts[-1]):,} characters, more than the "
+                f"{MAX_NAME_CHARS} a file's name may have")
+    elif widest > MAX_NAME_BYTES:
+        what = (f"has a name with a part of {widest:,} bytes, more than the "
+                f"{MAX_NAME_BYTES} a file's or folder's name may have")
+    else:
+        return None
+    return Refusal("name_too_long", f"{what}, so it was kept but not read: give it a shorter "
+                   "name (e.g. KHM_2022_r1.xlsx) and send it again", archived=True)
 
 
 @dataclass(frozen=True)
 class _Entry:
     path: Path
-    name: str  # relative to the landing folder, with forward slashes
-    kind: str  # file | link | folder | unreadable_folder | special | ignored
+    name: str  # relative to the landing folder, with forward slashes, as recorded
+    kind: str  # file | link | folder | unreadable_folder | too_deep | special | ignored
+    raw: str  # `name` as the operating system gives it (odd bytes as surrogates)
 
 
-def _entries(folder: Path, landing: Path, file_suffixes: tuple[str, ...]) -> Iterator[_Entry]:
-    """Every entry under `folder`, links and special files included, without following a
-    link. A folder is walked into, unless its name says it should have been a file."""
-    try:
-        with os.scandir(folder) as listing:
-            found = list(listing)
-    except OSError:
-        if folder == landing:
-            raise
-        yield _Entry(folder, folder.relative_to(landing).as_posix(), "unreadable_folder")
-        return
-    for entry in found:
-        path = Path(entry.path)
-        name = path.relative_to(landing).as_posix()
-        if entry.name.startswith(IGNORED_PREFIXES):
-            yield _Entry(path, name, "ignored")
-        elif entry.is_symlink():
-            yield _Entry(path, name, "link")
-        elif entry.is_dir(follow_symlinks=False):
-            if path.suffix.lower() in file_suffixes:
-                yield _Entry(path, name, "folder")
+def _entry(path: Path, landing: Path, kind: str) -> _Entry:
+    raw = path.relative_to(landing).as_posix()
+    return _Entry(path, recorded_name(raw), kind, raw)
+
+
+def _entries(landing: Path, file_suffixes: tuple[str, ...]) -> Iterator[_Entry]:
+    """Every entry under `landing`, links and special files included, without following a
+    link. A folder is walked into, unless its name says it should have been a file, or it
+    is more than MAX_DEPTH folders down (then it is an entry itself, not looked into).
+    Walked with a list of folders to visit, so no depth exhausts the stack."""
+    folders = [(landing, 0)]
+    while folders:
+        folder, depth = folders.pop()
+        try:
+            with os.scandir(folder) as listing:
+                found = list(listing)
+        except OSError:
+            if folder == landing:
+                raise
+            yield _entry(folder, landing, "unreadable_folder")
+            continue
+        for item in found:
+            path = Path(item.path)
+            if item.name.startswith(IGNORED_PREFIXES):
+                yield _entry(path, landing, "ignored")
+            elif item.is_symlink():
+                yield _entry(path, landing, "link")
+            elif item.is_dir(follow_symlinks=False):
+                if path.suffix.lower() in file_suffixes:
+                    yield _entry(path, landing, "folder")
+                elif depth >= MAX_DEPTH:
+                    yield _entry(path, landing, "too_deep")
+                else:
+                    folders.append((path, depth + 1))
+            elif item.is_file(follow_symlinks=False):
+                yield _entry(path, landing, "file")
             else:
-                yield from _entries(path, landing, file_suffixes)
-        elif entry.is_file(follow_symlinks=False):
-            yield _Entry(path, name, "file")
-        else:
-            yield _Entry(path, name, "special")
+                yield _entry(path, landing, "special")
 
 
 def _special(mode: int) -> str:
@@ -199,7 +293,7 @@ def _follow(entry: _Entry, root: Path) -> tuple[str, Refusal | None]:
     A link that leads outside the landing folder is not followed: only the link's own text
     is read, and where it resolves to, never what is there.
     """
-    text = os.readlink(entry.path)
+    text = recorded_name(os.readlink(entry.path))
     try:
         target = entry.path.resolve()
     except (OSError, RuntimeError):  # a loop of links
@@ -229,6 +323,9 @@ def _refusal(entry: _Entry, root: Path) -> tuple[str, Refusal | None]:
         return "", Refusal("not_a_file", "is a folder, not a file")
     if entry.kind == "unreadable_folder":
         return "", Refusal("unreadable_file", "is a folder that cannot be read")
+    if entry.kind == "too_deep":
+        return "", Refusal("too_deep", f"is a folder more than {MAX_DEPTH} levels below the "
+                           "landing folder, whose content was not looked at")
     if entry.kind == "special":
         return "", Refusal("not_a_file",
                            f"is {_special(os.lstat(entry.path).st_mode)}, not a file")
@@ -246,37 +343,58 @@ def _unreadable(path: Path, error: OSError) -> tuple[str, Refusal]:
                            f"cannot be read ({error.strerror or type(error).__name__})")
 
 
-def _read_settled(path: Path) -> tuple[bytes, os.stat_result] | None:
-    """The bytes of `path` if it did not change while read (size and modification time the
-    same before and after, and as many bytes as it had), else None."""
-    before = os.stat(path)
-    data = path.read_bytes()
+def _too_large(size: int, limit: int) -> Refusal:
+    return Refusal("too_large", f"is {_megabytes(size)}, more than the {_megabytes(limit)} a "
+                                "file may be")
+
+
+def _read_settled(handle, before: os.stat_result, path: Path,
+                  limit: int | None) -> bytes | None:
+    """The bytes of an open file if it did not change while read (size and modification
+    time the same before and after, and as many bytes as it had), else None. At most
+    `limit` + 1 bytes are read: a file that grew past the limit since `before` has changed.
+    """
+    data = handle.read() if limit is None else handle.read(limit + 1)
     if on_read is not None:
         on_read(path)
     after = os.stat(path)
     if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns) or \
             len(data) != after.st_size:
         return None
-    return data, after
+    return data
+
+
+def _open(path: Path):
+    """(a regular file opened for reading, its status); (None, its status) if it is not one
+    any more (replaced by a pipe, say, since the folder was listed: never waited on)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        return None, info
+    return os.fdopen(fd, "rb"), info
 
 
 def land_directory(landing: Path, archive: Path, source: str,
                    known: set[tuple[str, str]] = frozenset(),
                    file_suffixes: tuple[str, ...] = (), settle_seconds: float = 0,
-                   skip: frozenset[str] = frozenset()) -> Landing:
+                   skip: frozenset[str] = frozenset(), max_bytes: int | None = None) -> Landing:
     """Archive every new file under `landing`; say what else is there. Only ever reads it.
 
     `known` holds (sha256, original_name) pairs already recorded, which are skipped
-    without being copied again. Names are paths relative to `landing`. Every regular
-    file is archived whatever its name (its source decides what it makes of it); a folder
-    whose name ends in one of `file_suffixes` (say `figures.xlsx`) is refused as not a file
-    rather than walked into. A file that changed while it was read, or changed less than
-    `settle_seconds` ago, is left for the next run. `skip` names entries that are no
-    deliveries at all (the bundled sample's README).
+    without being copied again. Names are paths relative to `landing` (`recorded_name`).
+    Every regular file is archived whatever its name (its source decides what it makes of
+    it); a folder whose name ends in one of `file_suffixes` (say `figures.xlsx`) is refused
+    as not a file rather than walked into. A file that changed while it was read, or
+    changed less than `settle_seconds` ago, is left for the next run. `skip` names entries
+    that are no deliveries at all (the bundled sample's README). A file over `max_bytes`
+    is refused from its size on disk, never read; it is recorded once while its size and
+    modification time stay the same. So is a file whose name cannot be recorded as it is,
+    after its bytes are archived.
     """
     root = landing.resolve()
     found = Landing()
-    entries = sorted(_entries(landing, landing, tuple(s.lower() for s in file_suffixes)),
+    entries = sorted(_entries(landing, tuple(s.lower() for s in file_suffixes)),
                      key=lambda e: Path(e.name).parts)
     for entry in entries:
         name = entry.name
@@ -288,28 +406,23 @@ def land_directory(landing: Path, archive: Path, source: str,
         detail, refusal = _refusal(entry, root)
         if refusal is None:
             try:
-                read = _read_settled(entry.path)
+                handle, info = _open(entry.path)
             except FileNotFoundError:
                 found.deferred.append((name, GONE))
                 continue
             except OSError as error:
                 detail, refusal = _unreadable(entry.path, error)
             else:
-                if read is None:
-                    found.deferred.append((name, STILL_BEING_WRITTEN))
-                    continue
-                data, info = read
-                sha = hashlib.sha256(data).hexdigest()
-                if (sha, name) in known:
-                    continue
-                age = time.time() - info.st_mtime
-                if settle_seconds and age < settle_seconds:
-                    found.deferred.append((name, f"changed less than {settle_seconds:g} s ago"))
-                    continue
-                found.files.append(archive_bytes(archive, source, data, name,
-                                                 entry.path.suffix.lower(), sync=False,
-                                                 sha256=sha))
-                continue
+                if handle is None:
+                    detail, refusal = "", Refusal(
+                        "not_a_file", f"is {_special(info.st_mode)}, not a file")
+                else:
+                    with handle:
+                        landed = _land_file(entry, handle, info, archive, source, known,
+                                            settle_seconds, max_bytes, found)
+                    if landed is None:
+                        continue
+                    detail, refusal = landed
         sha = identity(refusal.code, name, detail)
         if (sha, name) in known:
             continue
@@ -318,3 +431,51 @@ def land_directory(landing: Path, archive: Path, source: str,
     if any(f.archive_path for f in found.files):
         to_disk()
     return found
+
+
+def _land_file(entry: _Entry, handle, info: os.stat_result, archive: Path, source: str,
+               known: set[tuple[str, str]], settle_seconds: float, max_bytes: int | None,
+               found: Landing) -> tuple[str, Refusal] | None:
+    """Archive one open file into `found`, or leave it (known, or for the next run): None;
+    else why it is recorded as an entry, and what makes it the same entry next time: over
+    `max_bytes` (never read), a name that cannot be recorded as it is (archived all the
+    same), or bytes that cannot be read. What fails in the archive is no fault of the file,
+    and is raised."""
+    name = entry.name
+    detail = f"{info.st_size}:{info.st_mtime_ns}"
+    refusal = _too_large(info.st_size, max_bytes) if max_bytes is not None and \
+        info.st_size > max_bytes else _name_refusal(entry.raw)
+    young = settle_seconds and time.time() - info.st_mtime < settle_seconds
+    if refusal is not None:
+        if (identity(refusal.code, name, detail), name) in known:
+            return None
+        if young:
+            found.deferred.append((name, f"changed less than {settle_seconds:g} s ago"))
+            return None
+        if not refusal.archived:
+            return detail, refusal
+    try:
+        data = _read_settled(handle, info, entry.path, max_bytes)
+    except FileNotFoundError:
+        found.deferred.append((name, GONE))
+        return None
+    except OSError as error:
+        return _unreadable(entry.path, error)
+    if data is None:
+        found.deferred.append((name, STILL_BEING_WRITTEN))
+        return None
+    sha = hashlib.sha256(data).hexdigest()
+    if refusal is None:
+        if (sha, name) in known:
+            return None
+        if young:
+            found.deferred.append((name, f"changed less than {settle_seconds:g} s ago"))
+            return None
+    suffix = entry.path.suffix.lower()
+    landed = archive_bytes(archive, source, data, name,
+                           suffix if re.fullmatch(r"\.[a-z0-9]{1,10}", suffix) else "",
+                           sync=False, sha256=sha)
+    if refusal is not None:
+        return detail, refusal
+    found.files.append(landed)
+    return None

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import json
 import os
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -22,14 +24,22 @@ import duckdb
 import pandas as pd
 
 from ingest import progress, raw, state
-from ingest.landing import LandedFile, Landing, Refusal, land_directory
+from ingest.landing import MAX_DEPTH, LandedFile, Landing, Refusal, land_directory, shown
 from ingest.outcomes import Outcome, Report, apply_gate
 from ingest.paths import SAMPLE_SSI_DIR
 from ingest.problems import Problem
-from ingest.ssi_workbook import FORMATS, ParsedSubmission, RejectedWorkbook, parse_workbook
+from ingest.ssi_workbook import (
+    ACT_UNREADABLE,
+    FORMATS,
+    MAX_FILE_BYTES,
+    ParsedSubmission,
+    RejectedWorkbook,
+    parse_workbook,
+)
 
 SOURCE = "ssi"
 PARALLEL_FROM = 16  # below this many workbooks, starting worker processes costs more than it saves
+CHUNK = 8  # workbooks a worker parses per task
 
 Gate = Callable[[dict[str, pd.DataFrame]], Mapping[str, list[Problem]]]
 Parsed = ParsedSubmission | tuple[list[Problem], dict]  # a submission, or (problems, identity)
@@ -64,6 +74,10 @@ ADVICE = {  # what to do about an entry its landing refused, by its code; else S
     "link_outside_landing": f"copy the SSI workbook itself into the landing folder, {AS}",
     "broken_link": f"copy the SSI workbook itself into the landing folder, {AS}",
     "unreadable_file": "make it readable by the pipeline, or send it again",
+    "too_large": "remove pictures, copies of sheets and data that are not part of the "
+                 "inquiry, save it and send again",
+    "too_deep": f"move the SSI workbooks it holds at most {MAX_DEPTH} folders below the "
+                "landing folder",
 }
 KINDS = {  # what a file is, by its suffix, to say so to whoever sent it
     ".csv": "a CSV file", ".tsv": "a tab-separated text file", ".txt": "a text file",
@@ -90,24 +104,28 @@ def land(con: duckdb.DuckDBPyConnection, landing: Path, archive: Path,
     """Archive what is under `landing` and not recorded yet under the same name and bytes.
 
     Every file, so that whatever a focal point sent is recorded; `ingest` decides what
-    each is. The bundled sample folder's README is documentation, not a delivery.
+    each is, but a file over the size a workbook may have is recorded without being read.
+    The bundled sample folder's README is documentation, not a delivery.
     """
     skip = SAMPLE_DOCUMENTATION if landing.resolve() == SAMPLE_SSI_DIR.resolve() else frozenset()
     return land_directory(landing, archive, SOURCE, state.ssi_landed(con), FORMATS,
-                          settle_seconds, skip)
+                          settle_seconds, skip, max_bytes=MAX_FILE_BYTES)
 
 
 def turned_away(file: LandedFile, refusal: Refusal | None = None) -> Problem | None:
     """Why a landed entry does not go to the parser, if it does not: its landing refused it
-    (no bytes to read), or its name is not a spreadsheet's. Said to the one who sent it."""
-    name = file.original_name
+    (no bytes to read, or a name to correct first), or its name is not a spreadsheet's.
+    Said to the one who sent it, the name escaped (`landing.shown`)."""
+    name = shown(file.original_name)
+    if refusal is not None and refusal.archived:
+        return Problem(refusal.code, f"'{name}' {refusal.what}")
     if refusal is not None:
         advice = ADVICE.get(refusal.code, SEND)
         return Problem(refusal.code, f"'{name}' {refusal.what}, so nothing was archived; "
                                      f"{advice}")
-    if is_workbook(name):
+    if is_workbook(file.original_name):
         return None
-    suffix = Path(name).suffix.lower()
+    suffix = Path(file.original_name).suffix.lower()
     kind = KINDS.get(suffix) or (f"a {suffix} file" if suffix else "a file with no suffix")
     return Problem("unsupported_format", f"'{name}' is {kind}; {SEND}")
 
@@ -119,22 +137,80 @@ def _parse_one(path: str) -> Parsed:
     except RejectedWorkbook as rejection:
         return rejection.problems, rejection.identity
     except Exception as error:  # a parser bug must not sink the rest of the batch
+        detail = shown(" ".join(str(error).split()), 200)
         return [Problem("unreadable_file", f"could not be parsed ({type(error).__name__}: "
-                        f"{error})")], {}
+                        f"{detail})")], {}
+
+
+def _parse_many(paths: list[str]) -> list[Parsed]:
+    return [_parse_one(path) for path in paths]
+
+
+def _parse_alone(path: str) -> Parsed:
+    """Parse one workbook in a process of its own: a file whose reading kills the process
+    (calamine aborts when it cannot allocate) is rejected as unreadable, the run goes on."""
+    try:
+        with ProcessPoolExecutor(max_workers=1) as pool:
+            return pool.submit(_parse_one, path).result()
+    except BrokenProcessPool:
+        return [Problem("unreadable_file", "reading the file stopped the program that reads "
+                        "workbooks (it asked for more memory than a workbook may take, or "
+                        f"the file is damaged): {ACT_UNREADABLE}")], {}
 
 
 def parse(paths: list[str]) -> list[Parsed]:
     """Parse workbooks, in worker processes when there are enough to pay for them, saying
-    how far it is (ingest/progress.py)."""
+    how far it is (ingest/progress.py).
+
+    A worker that dies takes its pool down with every task still in it; the workbooks of
+    those tasks are parsed again one by one, each in a process of its own (`_parse_alone`),
+    while the others go on in a new pool. So a workbook that kills its process is rejected,
+    never the end of the run, and the good ones beside it are parsed all the same.
+    """
     if len(paths) < PARALLEL_FROM:
         return [_parse_one(p) for p in paths]
-    parsed, report_at = [], progress.steps(len(paths))
-    with ProcessPoolExecutor(max_workers=min(os.cpu_count() or 1, 8)) as pool:
-        for result in pool.map(_parse_one, paths, chunksize=8):
-            parsed.append(result)
-            if len(parsed) in report_at:
-                progress.advance("parsing workbooks", len(parsed), len(paths))
-    return parsed
+    parsed: dict[int, Parsed] = {}
+    report_at = sorted(progress.steps(len(paths)), reverse=True)
+
+    def done(chunk: Iterable[int], results: Iterable[Parsed]) -> None:
+        parsed.update(zip(chunk, results, strict=True))
+        if report_at and len(parsed) >= report_at[-1]:
+            while report_at and len(parsed) >= report_at[-1]:
+                report_at.pop()
+            progress.advance("parsing workbooks", len(parsed), len(paths))
+
+    workers = min(os.cpu_count() or 1, 8)
+    chunks = deque(range(start, min(start + CHUNK, len(paths)))
+                   for start in range(0, len(paths), CHUNK))
+    alone: list[int] = []
+    while chunks:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            running: dict = {}
+            broken = False
+            while (chunks or running) and not broken:
+                while chunks and len(running) < 2 * workers and not broken:
+                    chunk = chunks.popleft()
+                    try:
+                        running[pool.submit(_parse_many, [paths[i] for i in chunk])] = chunk
+                    except BrokenProcessPool:
+                        alone.extend(chunk)
+                        broken = True
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    chunk = running.pop(future)
+                    try:
+                        done(chunk, future.result())
+                    except BrokenProcessPool:
+                        alone.extend(chunk)
+                        broken = True
+            for future, chunk in running.items():  # the pool went down with them
+                if future.done() and not future.cancelled() and future.exception() is None:
+                    done(chunk, future.result())
+                else:
+                    alone.extend(chunk)
+    for i in alone:
+        done([i], [_parse_alone(paths[i])])
+    return [parsed[i] for i in range(len(paths))]
 
 
 def decide(landed: list[LandedFile], parsed: dict[str, Parsed],
@@ -161,7 +237,7 @@ def decide(landed: list[LandedFile], parsed: dict[str, Parsed],
         if file.sha256 in seen:
             status, first_name = seen[file.sha256]
             outcomes.append(SsiOutcome(landed=file, status="duplicate", note=(
-                f"same bytes as '{first_name}' ({status}); nothing new to load")))
+                f"same bytes as '{shown(first_name)}' ({status}); nothing new to load")))
             continue
         result = parsed[file.sha256]
         if not isinstance(result, ParsedSubmission):
@@ -175,7 +251,7 @@ def decide(landed: list[LandedFile], parsed: dict[str, Parsed],
             other = identities[key][1]
             problem = Problem("conflicting_redelivery", (
                 f"{result.country_iso3} {result.reference_year} revision {result.revision} "
-                f"was already loaded from '{other}' with different content; send a "
+                f"was already loaded from '{shown(other)}' with different content; send a "
                 f"correction as revision {result.revision + 1}"))
             outcomes.append(SsiOutcome(landed=file, status="rejected", problems=[problem],
                                        identity=result.identity))

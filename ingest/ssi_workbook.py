@@ -12,8 +12,10 @@ Focal points send what their office suite saves: `.xlsx`, `.xlsm`, `.xls`, `.xls
 same way. What calamine does not tell is read from the file itself, only where it is
 needed: an error value (`#DIV/0!`) or a formula never calculated reads as a blank in
 calamine, so cells holding them are found in the sheet's own XML or records; an
-encrypted workbook is recognised before calamine fails on it; and the file's size and
-each sheet's rows are checked before the data is read into memory.
+encrypted workbook is recognised before calamine fails on it; and the file's size, each
+sheet's rows and the cells each sheet spans are checked before the data is read into
+memory (calamine sizes its grid from the farthest cell: one cell at XFD99999 of a 10 KB
+file asks for 52 GB, and .xls and .ods sheets are all read when the file is opened).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ import datetime as dt
 import html
 import io
 import json
+import math
+import os
 import posixpath
 import re
 import struct
@@ -36,6 +40,7 @@ import pycountry
 from openpyxl.utils.cell import column_index_from_string, get_column_letter
 from python_calamine import CalamineWorkbook, PasswordError, SheetVisibleEnum
 
+from ingest.landing import shown
 from ingest.problems import Problem, Rejected
 from ingest.reference import COUNTRY_CODES
 from ingest.ssi_labels import (
@@ -62,10 +67,23 @@ FIRST_YEAR = 1990
 # What one submission may weigh. A workbook of the inquiry is a few tens of KB; the
 # limits keep one mistaken file (a database dump, a zip bomb) from taking the memory of
 # the run. The file size is checked before the file is opened, the unpacked size of a
-# zip-based workbook from its directory, a sheet's rows before its cells are read.
+# zip-based workbook from its directory, a sheet's rows and the cells it spans before its
+# cells are read. A sheet of the inquiry spans a few thousand cells; 2 million (100,000
+# rows of 20 columns) keeps calamine's grid under 64 MB (32 bytes a cell), where Excel's
+# 16,384 columns alone allow 52 GB in 99,999 rows.
 MAX_FILE_BYTES = 50 * 2**20
 MAX_UNPACKED_BYTES = 500 * 2**20
 MAX_ROWS = 100_000
+MAX_CELLS = 2_000_000
+# The largest figures the contract can mean. More persons than live on Earth (8.2 billion
+# in 2025) is a typing or unit error; the largest amounts in a national currency are GDPs
+# (Indonesia's 2022 GDP is 2e16 rupiah, Iran's near 1e17 rials), and a figure beyond the
+# limit, or one too long to be a number at all (400 digits read as infinity), is refused
+# rather than stored.
+MAX_PERSONS = 10_000_000_000
+MAX_AMOUNT = 10**18
+MAX_REVISION = 999
+MAX_YEAR = 9999
 
 # Which columns a table cannot do without, and how each column is typed.
 REQUIRED_COLUMNS = {
@@ -301,6 +319,8 @@ class _Collector:
 
     def add(self, code: str, message: str, sheet: str | None = None,
             cell: str | None = None, value: object = None) -> None:
+        if isinstance(value, float) and not math.isfinite(value):
+            value = str(value)  # JSON has no infinity: the state would refuse the problem
         if len(self.problems) < MAX_PROBLEMS:
             self.problems.append(Problem(code, message, value, sheet=sheet, cell=cell))
 
@@ -319,6 +339,39 @@ def _megabytes(size: int) -> str:
     return f"{size / 2**20:,.1f} MB"
 
 
+def _figure(value: object) -> str:
+    """A figure as a message quotes it (`show`), a huge or very long one shortened."""
+    if isinstance(value, float) and (not math.isfinite(value) or abs(value) >= 1e15):
+        return f"{value:.6g}"
+    text = show(value)
+    if len(text) > 32:
+        return f"{text[:16]}...{text[-8:]} ({sum(c.isdigit() for c in text):,} digits)"
+    return text
+
+
+def _letters(column: int) -> str:
+    """The letters of a one-based column number, without Excel's limit: 16384 is XFD."""
+    letters = ""
+    while column > 0:
+        column, rest = divmod(column - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _column_number(letters: bytes | str) -> int:
+    number = 0
+    for letter in letters.upper() if isinstance(letters, str) else letters.upper().decode():
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+def _too_many_cells(rows: int, columns: int) -> str:
+    return (f"the sheet is used up to cell {_letters(columns)}{rows} ({rows:,} rows x "
+            f"{columns:,} columns), more than the {MAX_CELLS:,} cells a sheet may have: "
+            "delete the rows and columns beyond the table (even empty or only formatted "
+            "ones), save and send again")
+
+
 # ---------------------------------------------------------------------------------------
 # Reading the file: which format it really is, and what calamine does not say.
 
@@ -331,9 +384,11 @@ SMALL_PART = 16 * 2**20  # zip members up to this size are inflated in memory, l
 # found by byte searches (_has_formula), much faster than a regular expression over every
 # sheet. Every formula ends in </f> (a shared formula's other cells are <f .../>, but its
 # first cell holds the text).
-OOXML_DIMENSION = re.compile(rb'dimension\s+ref="(?:[A-Za-z]+\d+:)?[A-Za-z]+(\d+)"')
+OOXML_DIMENSION = re.compile(rb'dimension\s+ref="(?:[A-Za-z]+\d+:)?([A-Za-z]+)(\d+)"')
 OOXML_REF = re.compile(r"([A-Za-z]+)(\d+)")
 OOXML_ROW_NUMBER = re.compile(rb'(?:<|:)row\s[^>]*?\br="(\d+)"')
+# A cell and its reference as Excel, LibreOffice and openpyxl write it (`_ooxml_size`).
+OOXML_CELL = re.compile(rb'<c r="([A-Za-z]+)([0-9]+)"')
 # Start tags and their attributes (local names), for the small workbook and relation parts.
 XML_SHEET = re.compile(r"<(?:[\w.-]+:)?sheet\s([^>]*)>")
 XML_RELATIONSHIP = re.compile(r"<(?:[\w.-]+:)?Relationship\s([^>]*)>")
@@ -350,6 +405,42 @@ ODS_VALUE_TYPE = "{urn:org:documentfoundation:names:experimental:calc:xmlns:calc
 ODS_ERROR_MARK = b'value-type="error"'
 
 Errors = dict[tuple[int, int], CellError]
+# .xls cell records, their row and column first; and runs of cells: row, first column, ...,
+# last column.
+XLS_CELLS = frozenset({0x0006, 0x0201, 0x0203, 0x0204, 0x0205, 0x027E, 0x00FD, 0x00D6})
+XLS_CELL_RUNS = frozenset({0x00BD, 0x00BE})  # MULRK, MULBLANK
+XLSB_CELLS = frozenset(range(0x01, 0x0C))  # BrtCellBlank .. BrtFmlaError: column first
+# The tags and attributes of an .ods table as calamine reads them, by their literal names;
+# an attribute's value may hold a '>' (a formula), never a quote of its own kind.
+ODS_TAG = re.compile(rb'<(/?)table:(table|table-row|table-cell|covered-table-cell)(?=[\s/>])'
+                     rb'((?:[^>"\']|"[^"]*"|\'[^\']*\')*)>')
+ODS_VALUE = re.compile(rb'\s(?:office:(?:value|value-type|string-value|date-value|time-value|'
+                       rb'boolean-value)|table:formula)\s*=')
+ODS_COLUMNS_REPEATED = re.compile(rb'\stable:number-columns-repeated\s*=\s*["\'](\d+)')
+ODS_ROWS_REPEATED = re.compile(rb'\stable:number-rows-repeated\s*=\s*["\'](\d+)')
+ODS_NAME = re.compile(rb'\stable:name\s*=\s*"([^"]*)"')
+
+
+@dataclass
+class _Size:
+    """What a sheet's own bytes say of its size, read before calamine reads the sheet.
+
+    `far`: (rows, columns) from A1 to the farthest cell, the larger of what its dimension
+    claims and what its cells are at: calamine's grid spans its cells (its dimension alone
+    costs nothing, but says how far the sheet is used); `rows`: the last row as the row
+    limit counts it (the dimension's, else the last row met; None: unknown);
+    `formulas`: whether an .xlsx sheet holds a formula or an error value; `errors`: the
+    error cells of an .xls or .xlsb sheet, found on the same pass.
+    """
+
+    far: tuple[int, int]
+    rows: int | None = None
+    formulas: bool = True
+    errors: Errors | None = None
+
+    @property
+    def cells(self) -> int:
+        return self.far[0] * self.far[1]
 
 
 def _local(tag: str) -> str:
@@ -362,23 +453,27 @@ class _Workbook:
     The file is read from disk once (its size checked first); calamine and the checks
     below read the same bytes. `kind` is found from the content ("xlsx" also stands for
     .xlsm), so a workbook saved under another format's name is still read for what it is.
+    Every sheet's size is measured before calamine opens the file (`_measure`); without
+    `read`, calamine does not open it at all.
     """
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, read: bool = True):
         try:
-            size = path.stat().st_size
+            with path.open("rb") as handle:
+                size = os.fstat(handle.fileno()).st_size
+                if size <= MAX_FILE_BYTES:
+                    self.data = handle.read(MAX_FILE_BYTES + 1)  # if it grew meanwhile
+                    size = len(self.data)
             if size > MAX_FILE_BYTES:
                 raise _refuse("too_large", f"the file is {_megabytes(size)}, more than the "
                               f"{_megabytes(MAX_FILE_BYTES)} a workbook may be: remove "
                               "pictures, copies of sheets and data that are not part of the "
                               "inquiry, save it and send again")
-            self.data = path.read_bytes()
         except OSError as error:
             raise _refuse("unreadable_file", f"the file cannot be opened ({error.strerror}): "
                           "send it again") from None
         self.zip: _Zip | None = None
         self._parts: dict[str, str | None] | None = None
-        self._formulas: dict[str, bool] = {}
         self._errors: dict[str, Errors] | None = None
         head = self.data[:8]
         if head.startswith(CFB_MAGIC):
@@ -389,6 +484,12 @@ class _Workbook:
         else:
             raise _refuse("unreadable_file", f"this is not a spreadsheet workbook "
                           f"({_what_it_is(head, path)}): {ACT_UNREADABLE}")
+        self.sizes = self._measure()
+        for name, measured in self.sizes.items():
+            if measured.cells > MAX_CELLS:
+                raise _refuse("too_many_cells", _too_many_cells(*measured.far), name)
+        if not read:
+            return
         try:
             # From a file object, calamine picks its reader by content, not by the name.
             self.book = CalamineWorkbook.from_filelike(io.BytesIO(self.data))
@@ -407,19 +508,24 @@ class _Workbook:
         self.data = b""
 
     def grid(self, name: str, problems: _Collector) -> list[list] | None:
-        """The cells of a sheet, error cells marked; None (with a problem) when too long."""
-        rows = self._rows_before_reading(name)
-        sheet = None
+        """The cells of a sheet, error cells marked; None (with a problem) when too long or
+        too wide. What calamine read is checked again before it becomes Python objects."""
+        measured = self.sizes.get(name)
+        rows = measured.rows if measured else None
+        sheet, columns = None, 0
         if rows is None or rows <= MAX_ROWS:
             try:
                 sheet = self.book.get_sheet_by_name(name)
             except Exception as error:  # a damaged sheet part
                 raise _damaged(error) from None
-            rows = sheet.end[0] + 1 if sheet.end else 0
+            rows, columns = (sheet.end[0] + 1, sheet.end[1] + 1) if sheet.end else (0, 0)
         if rows > MAX_ROWS:
             problems.add("too_many_rows", f"the sheet is used down to row {rows:,}, more than "
                          f"the {MAX_ROWS:,} rows a sheet may have: delete the rows below the "
                          "table (even empty or only formatted ones), save and send again", name)
+            return None
+        if rows * columns > MAX_CELLS:
+            problems.add("too_many_cells", _too_many_cells(rows, columns), name)
             return None
         grid = sheet.to_python(skip_empty_area=False)
         for (r, c), error in self._cell_errors(name).items():
@@ -431,41 +537,52 @@ class _Workbook:
             row[c] = error
         return grid
 
-    def _rows_before_reading(self, name: str) -> int | None:
-        """The rows of a sheet from its metadata, before calamine reads its cells."""
-        part = self._part(name)
-        if part is None:
-            return None
+    def _measure(self) -> dict[str, _Size]:
+        """The size of every sheet, by name, from the file's own bytes: .xls and .ods
+        sheets are all read by calamine when it opens the file, an .xlsx or .xlsb sheet
+        when it is asked for, and the feedback workbook copies every sheet. A sheet these
+        checks cannot follow is left to calamine, which says whether it is damaged."""
         try:
-            if self.kind == "xlsx":
-                rows, self._formulas[name] = _ooxml_scan(self.zip, part)
-                return rows
-            return _xlsb_dimension(self.zip, part)
-        except Exception:  # calamine, reading the sheet next, says whether it is damaged
-            return None
+            if self.kind == "xls":
+                return _xls_sizes(self.data)
+            if self.kind == "ods":
+                return _ods_sizes(self.zip)
+            parts = dict(self._sheet_parts())
+        except Exception:
+            return {}
+        if not parts or None in parts.values():  # a sheet not found: every sheet part there is
+            parts |= {name: name for name in self.zip.infos if name not in parts.values() and
+                      re.fullmatch(r"xl/worksheets/[^/]+\.(xml|bin)",
+                                   name.replace("\\", "/").lower())}
+        sizes = {}
+        for name, part in parts.items():
+            try:
+                if part is not None:
+                    sizes[name] = (_ooxml_size if self.kind == "xlsx" else _xlsb_size)(
+                        self.zip, part)
+            except Exception:
+                continue
+        return sizes
 
-    def _part(self, name: str) -> str | None:
-        if self.kind not in ("xlsx", "xlsb"):
-            return None
+    def _sheet_parts(self) -> dict[str, str | None]:
         if self._parts is None:
             try:
                 self._parts = _sheet_parts(self.zip, self.kind)
             except Exception:  # calamine read the workbook: leave the extra checks out
                 self._parts = {}
-        return self._parts.get(name)
+        return self._parts
 
     def _cell_errors(self, name: str) -> Errors:
+        measured = self.sizes.get(name)
         try:
             if self.kind == "xlsx":
-                part = self._part(name)
-                return _ooxml_errors(self.zip, part) if part and self._formulas.get(
-                    name, True) else {}
-            if self.kind == "xlsb":
-                part = self._part(name)
-                return _xlsb_errors(self.zip, part) if part else {}
-            if self._errors is None:  # .xls and .ods: one pass over the whole workbook
-                self._errors = (_xls_errors(self.data) if self.kind == "xls"
-                                else _ods_errors(self.zip))
+                part = self._sheet_parts().get(name)
+                return _ooxml_errors(self.zip, part) if part and (
+                    measured is None or measured.formulas) else {}
+            if self.kind in ("xlsb", "xls"):  # found when the sheet was measured
+                return measured.errors or {} if measured else {}
+            if self._errors is None:  # .ods: one pass over the whole workbook
+                self._errors = _ods_errors(self.zip)
             return self._errors.get(name, {})
         except Exception:
             # calamine has read the sheet: a part these checks cannot follow (XML stricter
@@ -541,7 +658,7 @@ class _Zip:
 
 
 def _damaged(error: Exception) -> RejectedWorkbook:
-    detail = " ".join(str(error).split())[:120] or type(error).__name__
+    detail = shown(" ".join(str(error).split())[:120]) or type(error).__name__
     return _refuse("unreadable_file", "the file is damaged or incomplete (perhaps cut short "
                    f"when it was sent) and cannot be read ({detail}): {ACT_UNREADABLE}")
 
@@ -646,24 +763,28 @@ def _rows_in(data: bytes) -> int:
     return sum(data.count(mark) for mark in (b"<row ", b"<row>", b":row ", b":row>"))
 
 
-def _ooxml_scan(archive: _Zip, part: str) -> tuple[int | None, bool]:
-    """A sheet's last row, and whether it holds formulas or errors, before calamine reads it.
+def _ooxml_size(archive: _Zip, part: str) -> _Size:
+    """An .xlsx sheet's size, and whether it holds formulas or errors, before calamine
+    reads it.
 
-    The last row comes from the sheet's <dimension>; without one, from its last <row>
-    (the rows are counted while the XML streams by). Stops at a dimension over the row
-    limit, or at the first formula or error once the rows are known; a big sheet is
-    streamed, so a plain sheet is only inflated, never parsed nor held whole.
+    The farthest cell is the larger of its <dimension> and the cell references met while
+    the XML streams by (a dimension may be missing or lie); the last row for the row limit
+    comes from the dimension, else from the last <row> (rows are counted as they pass). A
+    sheet is streamed, never parsed nor held whole, and no further than the cell limit.
+    Cells written otherwise than `<c r="A1"` (no reference, which calamine places after
+    the cell before it; a prefix; other spacing) are found by counting the cell tags, and
+    then placed as calamine places them (`_ooxml_places`).
     """
     with archive.stream(part) as stream:
         head = stream.read(CHUNK)
         at = head.find(b"dimension", 0, 8192)  # a string search, then the expression
         match = OOXML_DIMENSION.match(head, at) if at >= 0 else None
-        rows = int(match.group(1)) if match else None
-        if rows is not None and rows > MAX_ROWS:
-            return rows, False
-        found, last, count = False, 0, 0
+        rows = int(match.group(2)) if match else None
+        far_row, far_column = (rows, _column_number(match.group(1))) if match else (0, 0)
+        found = False
+        last = count = odd = 0
         chunk, tail = head, b""
-        while chunk:
+        while chunk and far_row * far_column <= MAX_CELLS:
             data = tail + chunk
             found = found or _has_formula(data)
             if rows is None:
@@ -671,12 +792,53 @@ def _ooxml_scan(archive: _Zip, part: str) -> tuple[int | None, bool]:
                 start = max(data.rfind(b"<row "), data.rfind(b":row "))
                 numbered = OOXML_ROW_NUMBER.match(data, start) if start >= 0 else None
                 last = max(last, int(numbered.group(1)) if numbered else 0)
-                if max(last, count) > MAX_ROWS:
-                    return max(last, count), found
-            elif found:
+            cells = OOXML_CELL.findall(data)
+            if cells:
+                far_row = max(far_row, max(int(row) for _, row in cells))
+                far_column = max(far_column, max(map(_column_number, {c for c, _ in cells})))
+            odd += _cell_tags(data) - _cell_tags(tail) - len(cells) + len(
+                OOXML_CELL.findall(tail))
+            tail, chunk = chunk[-64:], stream.read(CHUNK)
+    if odd and far_row * far_column <= MAX_CELLS:
+        placed_row, placed_column = _ooxml_places(archive, part)
+        far_row, far_column = max(far_row, placed_row), max(far_column, placed_column)
+    return _Size((far_row, far_column), rows if rows is not None else max(last, count) or None,
+                 found)
+
+
+def _cell_tags(data: bytes) -> int:
+    """The cell tags in a piece of sheet XML, in any form (`<c`, less the other elements of
+    a sheet that start so; `x:c`)."""
+    return data.count(b"<c") - data.count(b"<co") - data.count(b"<cf") - data.count(
+        b"<cu") - data.count(b"<ce") + data.count(b":c ") + data.count(b":c>") + data.count(
+        b":c/")
+
+
+def _ooxml_places(archive: _Zip, part: str) -> tuple[int, int]:
+    """(rows, columns) from A1 to the farthest cell of an .xlsx sheet, cells without a
+    reference placed as calamine places them: after the cell before, on the row's number
+    or the row after the previous one."""
+    far_row = far_column = row = column = 0
+    with archive.stream(part) as stream:
+        for event, elem in ET.iterparse(stream, events=("start", "end")):
+            tag = _local(elem.tag)
+            if tag == "c" and event == "start":
+                ref = OOXML_REF.fullmatch(elem.get("r") or "")
+                at = row
+                if ref:
+                    at, column = int(ref.group(2)) - 1, _column_number(ref.group(1)) - 1
+                far_row, far_column = max(far_row, at + 1), max(far_column, column + 1)
+                column += 1
+            elif tag == "row" and event == "start":
+                if (elem.get("r") or "").isdigit():
+                    row = int(elem.get("r")) - 1
+            elif event == "end" and tag in ("c", "row"):
+                if tag == "row":
+                    row, column = row + 1, 0
+                elem.clear()
+            elif event == "end" and tag == "sheetData":
                 break
-            tail, chunk = chunk[-16:], stream.read(CHUNK)
-    return (rows if rows is not None else max(last, count) or None), found
+    return far_row, far_column
 
 
 def _ooxml_errors(archive: _Zip, part: str) -> Errors:
@@ -717,10 +879,12 @@ def _ooxml_errors(archive: _Zip, part: str) -> Errors:
     return errors
 
 
-def _xls_errors(data: bytes) -> dict[str, Errors]:
-    """Error cells of every sheet of a BIFF5/BIFF8 .xls, from its FORMULA and BOOLERR records.
+def _xls_sizes(data: bytes) -> dict[str, _Size]:
+    """Every sheet of a BIFF5/BIFF8 .xls: its farthest cell, by its DIMENSIONS record or its
+    cell records, and its error cells, from its FORMULA and BOOLERR records, in one pass.
 
-    calamine blanks them; the records keep the error code (a formula's cached result, or
+    calamine reads every sheet when it opens the file, and sizes each from its cells; it
+    blanks error cells, whose records keep the error code (a formula's cached result, or
     an error typed as a constant).
     """
     import olefile
@@ -738,25 +902,40 @@ def _xls_errors(data: bytes) -> dict[str, Errors]:
             if biff8:
                 wide = body[7] & 1
                 name = body[8:8 + length * (2 if wide else 1)].decode(
-                    "utf-16-le" if wide else "latin-1")
+                    "utf-16-le" if wide else "latin-1", "replace")
             else:
                 name = body[7:7 + length].decode("cp1252", "replace")
             sheets.append((name, offset))
         elif typ == 0x000A:  # EOF of the globals
             break
-    out: dict[str, Errors] = {}
+    out: dict[str, _Size] = {}
     for name, offset in sheets:
-        errors = out[name] = {}
+        errors: Errors = {}
+        far_row = far_column = 0
         for typ, body in _biff_records(stream, offset):
-            if typ == 0x0006 and len(body) >= 14 and body[12:14] == b"\xff\xff" \
-                    and body[6] == 2:  # FORMULA whose cached result is an error
+            if typ in XLS_CELLS and len(body) >= 4:
                 row, col = struct.unpack_from("<HH", body)
-                errors[(row, col)] = CellError(BINARY_ERRORS.get(body[8], "#ERROR"))
-            elif typ == 0x0205 and len(body) >= 8 and body[7] == 1:  # BOOLERR: an error
-                row, col = struct.unpack_from("<HH", body)
-                errors[(row, col)] = CellError(BINARY_ERRORS.get(body[6], "#ERROR"))
+                far_row, far_column = max(far_row, row + 1), max(far_column, col + 1)
+                if typ == 0x0006 and len(body) >= 14 and body[12:14] == b"\xff\xff" \
+                        and body[6] == 2:  # FORMULA whose cached result is an error
+                    errors[(row, col)] = CellError(BINARY_ERRORS.get(body[8], "#ERROR"))
+                elif typ == 0x0205 and len(body) >= 8 and body[7] == 1:  # BOOLERR: an error
+                    errors[(row, col)] = CellError(BINARY_ERRORS.get(body[6], "#ERROR"))
+            elif typ in XLS_CELL_RUNS and len(body) >= 6:
+                row, = struct.unpack_from("<H", body)
+                (col,) = struct.unpack_from("<H", body, len(body) - 2)
+                far_row, far_column = max(far_row, row + 1), max(far_column, col + 1)
+            elif typ == 0x0200:  # DIMENSIONS: first row, last row + 1, first and last + 1 col
+                if len(body) >= 12 and biff8:
+                    _, rows, _, columns = struct.unpack_from("<IIHH", body)
+                elif len(body) >= 8:
+                    _, rows, _, columns = struct.unpack_from("<HHHH", body)
+                else:
+                    rows = columns = 0
+                far_row, far_column = max(far_row, rows), max(far_column, columns)
             elif typ == 0x000A:
                 break
+        out[name] = _Size((far_row, far_column), errors=errors)
     return out
 
 
@@ -765,6 +944,59 @@ def _biff_records(data: bytes, pos: int):
         typ, size = struct.unpack_from("<HH", data, pos)
         yield typ, data[pos + 4:pos + 4 + size]
         pos += 4 + size
+
+
+def _ods_sizes(archive: _Zip) -> dict[str, _Size]:
+    """The farthest cell of every table of an .ods that holds something (a value or a
+    formula), its repeats counted, by table name.
+
+    calamine reads every table when it opens the file and repeats cells and rows as often
+    as the file says: empty ones only up to the next that holds something (LibreOffice
+    ends each row with its 16,000 empty columns, and each table with a million empty rows),
+    the others however many they are. Read as calamine reads it, by the tags' literal
+    names (`table:table-cell`), with no XML parser that could refuse what calamine takes.
+    Stops at the first table over the cell limit.
+    """
+    out: dict[str, _Size] = {}
+    name, far_row, far_column, row, column, in_row, repeat = None, 0, 0, 0, 0, 0, 1
+    with archive.stream("content.xml") as stream:
+        rest = b""
+        while True:
+            chunk = stream.read(CHUNK)
+            data = rest + chunk
+            cut = data.rfind(b"<") if chunk else len(data)
+            rest = data[cut:] if chunk and cut >= 0 else b""
+            for closing, tag, attributes in ODS_TAG.findall(data[:cut] if cut >= 0 else data):
+                ends = closing or attributes.rstrip().endswith(b"/")
+                if tag in (b"table-cell", b"covered-table-cell"):
+                    if not closing:
+                        column += _ods_number(attributes, ODS_COLUMNS_REPEATED)
+                        if ODS_VALUE.search(attributes):
+                            in_row = column
+                    continue
+                if tag == b"table-row" and not closing:
+                    column, in_row = 0, 0
+                    repeat = _ods_number(attributes, ODS_ROWS_REPEATED)
+                if tag == b"table-row" and ends:
+                    row += repeat
+                    if in_row:
+                        far_row, far_column = row, max(far_column, in_row)
+                        if far_row * far_column > MAX_CELLS:
+                            out[name] = _Size((far_row, far_column))
+                            return out
+                elif tag == b"table" and not closing:
+                    found = ODS_NAME.search(attributes)
+                    name = html.unescape(found.group(1).decode()) if found else None
+                    far_row = far_column = row = 0
+                elif tag == b"table" and closing:
+                    out[name] = _Size((far_row, far_column))
+            if not chunk:
+                return out
+
+
+def _ods_number(attributes: bytes, pattern: re.Pattern) -> int:
+    found = pattern.search(attributes)
+    return int(found.group(1)) if found else 1
 
 
 def _ods_errors(archive: _Zip) -> dict[str, Errors]:
@@ -837,41 +1069,51 @@ def _wide_string(body: bytes, at: int) -> tuple[str | None, int]:
     return body[at + 4:at + 4 + 2 * length].decode("utf-16-le"), at + 4 + 2 * length
 
 
-def _xlsb_dimension(archive: _Zip, part: str) -> int | None:
-    """The last row of an .xlsb sheet from its BrtWsDim record, read before any cell."""
-    with archive.stream(part) as stream:
-        head = stream.read(4096)
-    try:
-        for typ, body in _xlsb_records(head):
-            if typ == 0x94:  # BrtWsDim: first and last rows, zero-based
-                return struct.unpack_from("<I", body, 4)[0] + 1
-            if typ == 0x91:  # BrtBeginSheetData: no dimension before the cells
-                return None
-    except (IndexError, struct.error):  # the record ran past the bytes read
-        return None
-    return None
-
-
-def _xlsb_errors(archive: _Zip, part: str) -> Errors:
-    """Error cells of an .xlsb sheet: BrtCellError and BrtFmlaError records.
+def _xlsb_size(archive: _Zip, part: str) -> _Size:
+    """An .xlsb sheet's size, from its BrtWsDim record and its cell records, and its error
+    cells (BrtCellError and BrtFmlaError records), in one pass over its records.
 
     calamine reads a constant error as a blank and skips a formula's error altogether.
+    Stops at the cell limit.
     """
     errors: Errors = {}
-    row = 0
+    rows = None
+    row = far_row = far_column = 0
     for typ, body in _xlsb_records(archive.read(part)):
-        if typ == 0x00:  # BrtRowHdr
-            (row,) = struct.unpack_from("<I", body)
-        elif typ in (0x03, 0x0B) and len(body) >= 9:  # BrtCellError, BrtFmlaError
+        if typ in XLSB_CELLS and len(body) >= 4:
             (col,) = struct.unpack_from("<I", body)
-            errors[(row, col)] = CellError(BINARY_ERRORS.get(body[8], "#ERROR"))
+            far_row, far_column = max(far_row, row + 1), max(far_column, col + 1)
+            if typ in (0x03, 0x0B) and len(body) >= 9:  # BrtCellError, BrtFmlaError
+                errors[(row, col)] = CellError(BINARY_ERRORS.get(body[8], "#ERROR"))
+        elif typ == 0x00:  # BrtRowHdr
+            (row,) = struct.unpack_from("<I", body)
+        elif typ == 0x94 and len(body) >= 16:  # BrtWsDim: first and last rows and columns
+            _, last_row, _, last_column = struct.unpack_from("<IIII", body)
+            rows = last_row + 1
+            far_row, far_column = max(far_row, rows), max(far_column, last_column + 1)
         elif typ == 0x92:  # BrtEndSheetData
             break
-    return errors
+        if far_row * far_column > MAX_CELLS:
+            break
+    return _Size((far_row, far_column), rows, errors=errors)
+
 
 
 # ---------------------------------------------------------------------------------------
 # Parsing: sheets, cover, tables.
+
+
+def size_problem(path: str | Path) -> Problem | None:
+    """Why a workbook must not be read whole with calamine (the file is too large, or a
+    sheet spans more than MAX_CELLS cells, for which calamine would size its grid), else
+    None: for what reads a workbook besides the parser (a feedback workbook copies every
+    sheet of the archived file). Only the file's own bytes are read."""
+    try:
+        _Workbook(Path(path), read=False).close()
+    except RejectedWorkbook as rejection:
+        if rejection.code in ("too_large", "too_many_cells"):
+            return rejection.problems[0]
+    return None
 
 
 def parse_workbook(path: str | Path) -> ParsedSubmission:
@@ -928,11 +1170,12 @@ def _find_sheets(book: _Workbook, problems: _Collector, votes: Counter[str]) -> 
             found.setdefault(match[0], []).append(name)
     for code, names in found.items():
         if len(names) > 1:
-            listed = " and ".join(f"'{n}'" + (" (hidden)" if n in book.hidden else "")
+            listed = " and ".join(f"'{shown(n)}'" + (" (hidden)" if n in book.hidden else "")
                                   for n in names)
             problems.add("ambiguous_sheet", f"the workbook has {len(names)} {SHEETS[code][0]} "
                          f"sheets, {listed}, and only one may hold the figures: delete the "
-                         f"others (or rename them, e.g. 'Old {names[-1]}') and send again",
+                         f"others (or rename them, e.g. 'Old {shown(names[-1])}') and send "
+                         "again",
                          names[-1])
     for code in REQUIRED_SHEETS:
         if code not in found:
@@ -1019,7 +1262,7 @@ def _check_cover(cover: dict, sheet: str, language: str, problems: _Collector,
 
     this_year = dt.date.today().year
     for key, low, high, default in (("reference_year", FIRST_YEAR, this_year, None),
-                                    ("revision", 1, None, 1)):
+                                    ("revision", 1, MAX_REVISION, 1)):
         raw = cover.get(key, (None,))[0]
         what = key.replace("_", " ")
         if key in errored:
@@ -1036,7 +1279,7 @@ def _check_cover(cover: dict, sheet: str, language: str, problems: _Collector,
         except ValueError:
             number = None
         if number is None or not number.is_integer():
-            problems.add("not_a_number", f"{show(raw)} is not a whole number: write the "
+            problems.add("not_a_number", f"{_figure(raw)} is not a whole number: write the "
                          f"{what} in digits (e.g. {2023 if key == 'reference_year' else 2})",
                          sheet, where(key), raw)
             continue
@@ -1046,8 +1289,9 @@ def _check_cover(cover: dict, sheet: str, language: str, problems: _Collector,
             else:
                 code, advice = "invalid_revision", ("number a first submission 1 and each "
                                                     "correction one more than the last")
-            bounds = f"{low}..{high}" if high else f"at least {low}"
-            problems.add(code, f"{show(raw)} is out of range ({bounds}): {advice}", sheet,
+            bounds = f"{low}..{high}" if key == "reference_year" else \
+                f"at least {low}" if number < low else f"at most {high}"
+            problems.add(code, f"{_figure(raw)} is out of range ({bounds}): {advice}", sheet,
                          where(key), raw)
             continue
         identity[key] = int(number)
@@ -1137,9 +1381,11 @@ def _type_rows(code: str, rows: list[dict], sheet: str, language: str,
                 typed[col] = None
                 errors.add(col)
             elif col in COUNT_COLUMNS or col in AMOUNT_COLUMNS:
-                typed[col] = _typed_number(code, col, value, sheet, cell, language, problems)
+                money = col in AMOUNT_COLUMNS or typed.get("item") in MONEY_ITEMS
+                typed[col] = _typed_number(code, col, value, sheet, cell, language, problems,
+                                           MAX_AMOUNT if money else MAX_PERSONS)
             elif col == "start_year":
-                number = _typed_number(code, col, value, sheet, cell, "en", problems)
+                number = _typed_number(code, col, value, sheet, cell, "en", problems, MAX_YEAR)
                 typed[col] = int(number) if number is not None else None
             else:
                 text = _text(value)
@@ -1165,16 +1411,34 @@ def _type_rows(code: str, rows: list[dict], sheet: str, language: str,
     return typed_rows
 
 
-def _typed_number(code, col, value, sheet, cell, language, problems) -> float | None:
+def _typed_number(code, col, value, sheet, cell, language, problems, limit) -> float | None:
+    """A figure of a table, or None with a problem: not a number, negative, beyond `limit`
+    (MAX_PERSONS, MAX_AMOUNT, MAX_YEAR; text too long to be a number reads as infinity),
+    or a count of persons that is not whole."""
     try:
         number = parse_number(value, language)
+        if number is not None and math.isnan(number):
+            raise ValueError("is not a number")
     except ValueError as error:
         # The plain "is not a number" is quoted verbatim by the sample's README.
         advice = "" if str(error) == "is not a number" else (
             f": write it as {NUMBER_EXAMPLES[language]} in this workbook, or as a number cell")
-        problems.add("not_a_number", f"{show(value)} {error}{advice}", sheet, cell, value)
+        problems.add("not_a_number", f"{_figure(value)} {error}{advice}", sheet, cell, value)
         return None
     if number is None:
+        return None
+    if number > limit:
+        if limit == MAX_YEAR:
+            what = "is not a year: write the year the scheme started (e.g. 2002)"
+        elif limit == MAX_PERSONS:
+            what = (f"is more persons than there can be (at most {MAX_PERSONS:,}, more than "
+                    "the world's population): correct the figure, or write '..' if it is not "
+                    "known")
+        else:
+            what = (f"is more than any amount can be (at most 10^{len(str(MAX_AMOUNT)) - 1} in the "
+                    "national currency): correct the figure, in units of the currency, or "
+                    "write '..' if it is not known")
+        problems.add("number_too_large", f"{_figure(value)} {what}", sheet, cell, value)
         return None
     if number < 0:
         problems.add("negative_value", f"{show(value)} is negative: counts and amounts cannot "

@@ -59,6 +59,15 @@ def _docs_page(summary: RunSummary, row: SubmissionReview) -> str | None:
     return pages[0][1] if row["status"] == "loaded" and pages else None
 
 
+def feedback_name(file: str, sha256: str) -> str:
+    """`<stem>.<sha256[:12]>.feedback.xlsx` for a submission's file, its stem shortened so
+    that the name fits the 255 bytes a file system allows (a long name once made writing
+    the feedback fail after the run was published, and it was never written)."""
+    tail = f".{sha256[:12]}.feedback.xlsx"
+    stem = Path(file).stem.encode()[:255 - len(tail.encode())].decode("utf-8", "ignore")
+    return f"{stem}{tail}"
+
+
 def review_submissions(paths: Paths, summary: RunSummary) -> list[SubmissionReview]:
     """Every SSI submission of the run with its warnings and flagged figures (from the
     published warehouse), its Data Docs page, and for each one rejected, quarantined or
@@ -79,8 +88,7 @@ def review_submissions(paths: Paths, summary: RunSummary) -> list[SubmissionRevi
         # A feedback workbook holds problems and plausibility warnings; a loaded submission
         # with flagged figures only has nothing to send back (write_feedback would refuse).
         if row["status"] != "loaded" or row["warnings"]:
-            asked.append((row, paths.feedback /
-                          f"{Path(row['file']).stem}.{row['sha256'][:12]}.feedback.xlsx"))
+            asked.append((row, paths.feedback / feedback_name(row["file"], row["sha256"])))
     written = feedback_batch(paths, [(row["sha256"], out) for row, out in asked])
     for (row, out), nothing in zip(asked, written, strict=True):
         if nothing is None:  # else nothing to send back for it (e.g. a refused folder)
