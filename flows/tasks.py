@@ -17,6 +17,7 @@ from prefect.cache_policies import NO_CACHE
 
 from ingest import rmt_api
 from ingest.paths import Paths
+from ingest.redaction import Scrubber
 from warehouse import loads, marts, pipeline, report, review
 from warehouse.summary import RunSummary
 
@@ -43,7 +44,7 @@ def resolve_token() -> str:
     try:
         token = (read_secret_block(name) or "").strip()
     except Exception as exc:
-        reason = " ".join(str(exc).split())[:rmt_api.EXCERPT_CHARS]
+        reason = Scrubber()(str(exc))[:rmt_api.EXCERPT_CHARS]  # no user-info of a URL
         raise rmt_api.AuthFailed(
             f"No RMT API token: {rmt_api.TOKEN_ENV} is not set and the Prefect Secret block "
             f"{name!r} could not be read ({type(exc).__name__}: {reason}); "

@@ -23,8 +23,9 @@ import pandas as pd
 from ingest import raw, state
 from ingest.outcomes import Outcome, Report, apply_gate
 from ingest.problems import Problem
+from ingest.redaction import Scrubber, public_url
 from ingest.rmt_api import FetchFailed
-from ingest.rmt_contract import parse_page
+from ingest.rmt_contract import MAX_PAGE_BYTES, parse_page
 from ingest.rmt_landing import SOURCE, Fetch, LandedPage, archived_fetch, export_fetches, land_pages
 from ingest.rmt_versions import TABLES, flatten, new_versions
 
@@ -60,9 +61,16 @@ class ParsedPage:
 
 def _parse_one(job: tuple[LandedPage, str]) -> ParsedPage | list[Problem]:
     """Validate and flatten one archived page (in a worker process for a large fetch: the
-    validated objects, most of a fetch's memory, never reach the run's process)."""
+    validated objects, most of a fetch's memory, never reach the run's process). A page
+    with no archived body was too large to be read."""
     landed, fetch_id = job
-    result = parse_page(Path(landed.file.archive_path).read_bytes(), landed.file.original_name)
+    name = landed.file.original_name
+    if landed.file.archive_path is None:
+        return [Problem("page_too_large", f"the file is {landed.file.size_bytes or 0:,} bytes, "
+                        f"more than the {MAX_PAGE_BYTES:,} (50 MiB) a page may have: it was "
+                        "neither read nor archived; export pages of at most 500 interventions",
+                        page=name)]
+    result = parse_page(Path(landed.file.archive_path).read_bytes(), name)
     if isinstance(result, list):
         return result
     page, documents = result
@@ -72,7 +80,14 @@ def _parse_one(job: tuple[LandedPage, str]) -> ParsedPage | list[Problem]:
 
 def parse(fetch: Fetch) -> tuple[list[ParsedPage], list[Problem]]:
     """Parse every page of a fetch, in worker processes when there are enough; problems
-    include pages missing from the chain."""
+    include those of its landing (an export too large to land) and pages missing from the
+    chain."""
+    if fetch.problems:
+        return [], list(fetch.problems)
+    if not fetch.pages and fetch.route == "export":
+        return [], [Problem("incomplete_fetch", "no page of the fetch was archived (an export "
+                            "folder of too many page files is not read): send it again split "
+                            "into smaller folders", origin=fetch.origin)]
     jobs = [(landed, fetch.fetch_id) for landed in fetch.pages]
     if len(jobs) < PARALLEL_FROM:
         results = [_parse_one(job) for job in jobs]
@@ -212,21 +227,25 @@ def ingest_api(con: duckdb.DuckDBPyConnection, base_url: str, archive: Path, run
     `error` says why, so the run fails once the rest is published. An answer other than the
     contract (a body that is not a page, pages that do not fit together) is the API failing
     too, not bad data: the RMT's maintainers must fix the API, not a project report.
+
+    The API is recorded and shown without the user-info of `base_url` (which goes to
+    `fetch_pages` alone), and its credentials are scrubbed from the failure's message.
     """
-    since = state.rmt_high_water_mark(con, base_url)
+    origin, scrub = public_url(base_url), Scrubber(url=base_url)
+    since = state.rmt_high_water_mark(con, origin)
     failure, error = None, None
     try:
         received = fetch_pages(base_url, since)
     except FetchFailed as failed:
-        received, failure = failed.pages, failed
-        error = Problem(failed.code, str(failed), origin=base_url)
+        received, failure = failed.pages, scrub(str(failed))
+        error = Problem(failed.code, failure, origin=origin)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    pages = land_pages(archive, [(f"api/{stamp}/page-{p.page:04d}.json", p.body, p.page, p.url)
-                                 for p in received])
-    fetch = Fetch(f"{SOURCE}-{run_id}-api", "api", base_url, pages, updated_since=since,
+    pages = land_pages(archive, [(f"api/{stamp}/page-{p.page:04d}.json", p.body, p.page,
+                                  p.url and public_url(p.url)) for p in received])
+    fetch = Fetch(f"{SOURCE}-{run_id}-api", "api", origin, pages, updated_since=since,
                   error=error)
     report = ingest(con, [fetch], run_id, gate)
-    report.error = str(failure) if failure else None
+    report.error = failure
     return report
 
 

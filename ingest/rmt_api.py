@@ -9,8 +9,14 @@ An answer other than the contract is the API failing, not bad data: `FetchFailed
 `code` is the reason recorded for the fetch and whose `transient` says whether trying again
 later could help. Transient failures are retried here first: urllib3's `Retry` for statuses,
 connections and time-outs before the headers, this module for a body cut short or too slow.
-The bearer token never reaches a message or a log, and goes only to `base_url`: redirects are
-not followed.
+Every message and log line goes through one `Scrubber` (ingest/redaction.py): the bearer
+token, and the user-info of `base_url`, never reach them in any spelling, and no URL shown
+or recorded carries user-info. The token goes only to `base_url`: redirects are not followed.
+
+Time is bounded three ways: `timeout` for each wait on the server; a page deadline for all
+tries of one page's body, with a body trickling slower than a minimum rate cut off early;
+and a fetch deadline for the whole fetch, which also cuts a connection that trickles its
+headers (each byte would reset the read time-out).
 """
 
 from __future__ import annotations
@@ -18,8 +24,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import os
+import socket
+import threading
 import time
+import weakref
 import zlib
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -28,6 +38,8 @@ from urllib.parse import urljoin
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import (
     ConnectTimeoutError,
     HTTPError,
@@ -40,7 +52,15 @@ from urllib3.exceptions import (
 )
 from urllib3.util import Retry
 
-from ingest.rmt_contract import MAX_PAGE_SIZE
+from ingest.redaction import Scrubber, public_url
+from ingest.rmt_contract import (
+    MAX_PAGE_BYTES,
+    MAX_PAGE_SIZE,
+    MAX_PAGES,
+    MAX_TOTAL,
+    Unreadable,
+    load_json,
+)
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +75,13 @@ RETRY_STATUSES = frozenset({429, *range(500, 600)})
 # than hold the nightly for hours (urllib3 would wait up to 6 hours per attempt).
 BACKOFF_MAX = 60.0
 RETRY_AFTER_MAX = 300
-MAX_PAGE_BYTES = 50 * 1024 * 1024  # a page body, as received and once decompressed
-PAGE_TIME_LIMIT = 600.0  # seconds for a page body to arrive once its headers have
-MAX_PAGES = 10_000  # a fetch that needs more is paging without end (500 items a page)
+PAGE_TIME_LIMIT = 600.0  # seconds for a page body to arrive once its headers have (each try)
+PAGE_DEADLINE = 120.0  # seconds for the body of one page, all its tries together
+FETCH_DEADLINE = 600.0  # seconds for a whole fetch, every page, wait and retry included
+PAGE_DEADLINE_ENV = "SPF_RMT_PAGE_DEADLINE"
+FETCH_DEADLINE_ENV = "SPF_RMT_FETCH_DEADLINE"
+MIN_RATE = 1024.0  # bytes a second a body must average, once it has taken RATE_GRACE seconds
+RATE_GRACE = 30.0
 EXCERPT_CHARS = 200
 _CHUNK = 64 * 1024
 
@@ -150,11 +174,24 @@ class _Retry(Retry):
     seconds nor an HTTP date) as absent: the backoff applies."""
 
     max_wait: float = RETRY_AFTER_MAX
+    clock: _Clock | None = None
 
     def new(self, **kw) -> _Retry:
         retry = super().new(**kw)
-        retry.max_wait = self.max_wait
+        retry.max_wait, retry.clock = self.max_wait, self.clock
         return retry
+
+    def sleep(self, response=None) -> None:
+        """Wait as urllib3 would, unless the wait would end past the fetch's deadline:
+        then give up at once (the fetch fails as `fetch_too_slow`)."""
+        wait = self.get_retry_after(response) if response is not None and \
+            self.respect_retry_after_header else None
+        wait = wait or self.get_backoff_time()
+        if self.clock is not None and wait >= self.clock.left():
+            self.clock.stopped = True
+            raise MaxRetryError(None, "", ResponseError("the fetch's deadline would pass"))
+        if wait > 0:
+            time.sleep(wait)
 
     def get_retry_after(self, response) -> float | None:
         try:
@@ -170,7 +207,8 @@ class _Retry(Retry):
         return super().increment(method, url, response, error, _pool, _stacktrace)
 
 
-def _retry_policy(retries: int, backoff: float, max_wait: float) -> _Retry:
+def _retry_policy(retries: int, backoff: float, max_wait: float, clock: _Clock | None = None
+                  ) -> _Retry:
     """GET-only retries of connection errors, read timeouts and transient statuses.
 
     `other=0`: TLS and proxy errors are configuration problems, not worth retrying.
@@ -190,17 +228,95 @@ def _retry_policy(retries: int, backoff: float, max_wait: float) -> _Retry:
         retry_after_max=10**9,
         raise_on_status=False,
     )
-    retry.max_wait = max_wait
+    retry.max_wait, retry.clock = max_wait, clock
     return retry
 
 
-def _scrub(text: str, token: str) -> str:
-    """One line with no trace of the token (a server may echo it in an error body)."""
-    return " ".join(text.replace(token, "***").split())
+class _Clock:
+    """The deadlines of one fetch: for the whole of it, and for the bodies of its current
+    page (time spent receiving them, all tries together)."""
+
+    def __init__(self, fetch_deadline: float, page_deadline: float) -> None:
+        self.fetch_deadline, self.page_deadline = fetch_deadline, page_deadline
+        self.ends = time.monotonic() + fetch_deadline
+        self.page_spent = 0.0
+        self.stopped = False  # a wait was refused: it would have ended past the deadline
+
+    def left(self) -> float:
+        return self.ends - time.monotonic()
 
 
-def _excerpt(body: bytes, token: str) -> str:
-    text = _scrub(body[:EXCERPT_CHARS * 4].decode("utf-8", errors="replace"), token)
+class _Watch:
+    """The connections of one fetch, shut when its deadline passes: a server sending its
+    headers a byte at a time is never timed out otherwise, each byte resetting the read
+    time-out."""
+
+    def __init__(self) -> None:
+        self.connections: weakref.WeakSet = weakref.WeakSet()
+        self.cut = False
+        self._lock = threading.Lock()
+
+    def add(self, connection) -> None:
+        with self._lock:
+            self.connections.add(connection)
+        if self.cut:
+            self._shut(connection)
+
+    def stop(self) -> None:
+        self.cut = True
+        with self._lock:
+            connections = list(self.connections)
+        for connection in connections:
+            self._shut(connection)
+
+    @staticmethod
+    def _shut(connection) -> None:
+        sock = getattr(connection, "sock", None)
+        try:
+            if sock is not None:
+                sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass  # already closed
+
+
+def _watched(watch: _Watch) -> dict[str, type]:
+    """urllib3's connection pools for http and https, their connections added to `watch`."""
+    def connection(base: type) -> type:
+        class Watched(base):
+            def connect(self) -> None:
+                super().connect()
+                watch.add(self)
+        return Watched
+
+    return {"http": type("WatchedPool", (HTTPConnectionPool,),
+                         {"ConnectionCls": connection(HTTPConnection)}),
+            "https": type("WatchedPool", (HTTPSConnectionPool,),
+                          {"ConnectionCls": connection(HTTPSConnection)})}
+
+
+class _Adapter(HTTPAdapter):
+    """requests' transport, every connection it opens (direct or by an HTTP proxy) watched."""
+
+    def __init__(self, watch: _Watch, **kwargs) -> None:
+        self.watch = watch
+        super().__init__(**kwargs)
+
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _watched(self.watch)
+
+    def proxy_manager_for(self, proxy: str, **kwargs):
+        manager = super().proxy_manager_for(proxy, **kwargs)
+        if not proxy.lower().startswith("socks"):
+            manager.pool_classes_by_scheme = _watched(self.watch)
+        return manager
+
+
+def _excerpt(body: bytes, scrub: Scrubber, cut_off: bool = False) -> str:
+    """The start of a body for a message, scrubbed; `cut_off`: more of it followed."""
+    window = body[:EXCERPT_CHARS * 4 + scrub.reach]
+    text = scrub.cut(window.decode("utf-8", errors="replace"),
+                     cut_off or len(body) > len(window))
     return text[:EXCERPT_CHARS] + ("..." if len(text) > EXCERPT_CHARS else "")
 
 
@@ -216,14 +332,36 @@ def _request_error(exc: requests.RequestException, retries: int) -> str:
     return f"failed ({type(exc).__name__}: {exc})"
 
 
-def _read_body(raw, limit: int, time_limit: float, timeout: float) -> bytes:
+def _page_overran(clock: _Clock, detail: str) -> _Failure:
+    """The bodies of a page took longer than the page's deadline, all tries together."""
+    return _Failure("page_too_slow", (
+        f"was still sending the body after {clock.page_deadline:g} s, all tries of the page "
+        f"together ({detail}), more than a page may take ({PAGE_DEADLINE_ENV}): not "
+        "retried; the next run will try again"))
+
+
+@dataclass(frozen=True)
+class _Pace:
+    """How long one try of a body may take (`time_limit`), wait for each read (`timeout`),
+    and how slowly it may trickle (`min_rate` bytes/s, once `grace` seconds have passed)."""
+
+    time_limit: float
+    timeout: float
+    min_rate: float
+    grace: float
+
+
+def _read_body(raw, limit: int, pace: _Pace, clock: _Clock) -> bytes:
     """The body as received (still encoded), read as it arrives: never more than `limit`
-    bytes in memory, never longer than `time_limit` seconds; _Failure saying what went wrong."""
+    bytes in memory, never longer than `pace` and `clock` allow; _Failure saying what went
+    wrong."""
     declared = raw.headers.get("Content-Length", "").strip()
     if declared.isdigit() and int(declared) > limit:
         raise _bad("page_too_large", f"the body is {int(declared)} bytes (Content-Length), more "
                    f"than the {limit} a page may have; nothing of it was read")
-    deadline = time.monotonic() + time_limit
+    start = time.monotonic()
+    try_ends = start + pace.time_limit
+    page_ends = start + clock.page_deadline - clock.page_spent
     body = bytearray()
     problem = None
     try:
@@ -235,11 +373,22 @@ def _read_body(raw, limit: int, time_limit: float, timeout: float) -> bytes:
             if len(body) > limit:
                 raise _bad("page_too_large", f"the body is more than the {limit} bytes a page "
                            "may have; reading stopped there")
-            if time.monotonic() > deadline:
+            now = time.monotonic()
+            if now > clock.ends:  # fetch_pages says how far the fetch got
+                raise _Failure("fetch_too_slow", "", True)
+            if now > page_ends:
+                raise _page_overran(clock, f"{len(body)} bytes in")
+            if now > try_ends:
                 raise _Failure("fetch_failed", f"was still sending the body after "
-                               f"{time_limit:g} s, {len(body)} bytes in", True, again=True)
+                               f"{pace.time_limit:g} s, {len(body)} bytes in", True, again=True)
+            if now - start > pace.grace and len(body) < pace.min_rate * (now - start):
+                raise _Failure("page_too_slow", (
+                    f"sent the body at {len(body) / (now - start):.0f} bytes/s ({len(body)} "
+                    f"bytes in {now - start:.1f} s), slower than the {pace.min_rate:g} bytes/s "
+                    f"a page must average after {pace.grace:g} s"), again=True)
     except ReadTimeoutError:
-        problem = f"stopped sending the body: nothing for {timeout:g} s after {len(body)} bytes"
+        problem = (f"stopped sending the body: nothing for {pace.timeout:g} s after "
+                   f"{len(body)} bytes")
     except ProtocolError as exc:
         inner = exc.args[1] if len(exc.args) > 1 else None
         if isinstance(inner, IncompleteRead | HttpIncompleteRead) and declared.isdigit():
@@ -253,6 +402,8 @@ def _read_body(raw, limit: int, time_limit: float, timeout: float) -> bytes:
     except (HTTPError, OSError) as exc:
         problem = (f"broke the connection after {len(body)} bytes of the body "
                    f"({type(exc).__name__}: {exc})")
+    finally:
+        clock.page_spent += time.monotonic() - start
     raise _Failure("fetch_failed", problem, True, again=True)
 
 
@@ -295,12 +446,12 @@ class _Pages:
         self.ids: set[str] = set()
         self.versions: dict[tuple[str, str], tuple[str, int, int]] = {}
 
-    def check(self, body: bytes, page: int, content_type: str, token: str
+    def check(self, body: bytes, page: int, content_type: str, scrub: Scrubber
               ) -> tuple[int, int | None]:
         """Item count and next page number of a page that fits; _Failure saying why not."""
-        doc = _parse_json(body, content_type, token)
+        doc = _parse_json(body, content_type, scrub)
         if not _is_json_type(content_type):
-            label = (f"its Content-Type is {_scrub(content_type, token)[:EXCERPT_CHARS]!r}"
+            label = (f"its Content-Type is {scrub(content_type)[:EXCERPT_CHARS]!r}"
                      if content_type.strip() else "it has no Content-Type")
             raise _bad("wrong_content_type", f"the body is JSON but {label}, not "
                        "application/json")
@@ -368,6 +519,9 @@ class _Pages:
         if isinstance(total, bool) or not isinstance(total, int) or total < 0:
             raise _bad("bad_envelope", f"'total' is {total!r}, expected the number of "
                        "interventions")
+        if total > MAX_TOTAL:
+            raise _bad("bad_envelope", f"'total' is {total}, more than the {MAX_TOTAL} "
+                       f"interventions a fetch may have ({MAX_PAGES} pages of {MAX_PAGE_SIZE})")
         if self.total is None:
             self.total = total
         elif total != self.total:
@@ -383,18 +537,24 @@ class _Pages:
                        f"{next_page}", transient=True)
 
 
-def _parse_json(body: bytes, content_type: str, token: str):
+def _parse_json(body: bytes, content_type: str, scrub: Scrubber):
+    """The body's JSON, read only once it is known to be bounded (`load_json`)."""
     if not body.strip():
         raise _bad("not_json", "the body is empty, not a page")
-    try:
-        return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        error = exc
     media = content_type.split(";")[0].strip().lower()
-    if "html" in media or body.lstrip()[:1] == b"<":
+    if body.lstrip()[:1] == b"<":  # never JSON, and no page's bounds: say what it is
+        error = None
+    else:
+        try:
+            return load_json(body)
+        except Unreadable as unreadable:
+            raise _bad(unreadable.code, unreadable.text) from None
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            error = exc
+    if error is None or "html" in media:
         raise _bad("not_json", f"the body is HTML, not JSON (Content-Type "
-                   f"{_scrub(content_type, token)[:EXCERPT_CHARS]!r}), as from a proxy or a "
-                   f"login page: {_excerpt(body, token)}")
+                   f"{scrub(content_type)[:EXCERPT_CHARS]!r}), as from a proxy or a "
+                   f"login page: {_excerpt(body, scrub)}")
     if isinstance(error, UnicodeDecodeError):
         raise _bad("not_json", f"body is not valid JSON (not UTF-8: {error.reason} at byte "
                    f"{error.start})")
@@ -420,14 +580,14 @@ class _Answer:
 
 
 def _get(http: requests.Session, endpoint: str, page: int, params: dict, headers: dict,
-         token: str, base_url: str, *, timeout: float, retries: int, policy: _Retry,
-         max_page_bytes: int, page_time_limit: float) -> _Answer:
+         scrub: Scrubber, shown_url: str, *, retries: int, policy: _Retry,
+         max_page_bytes: int, pace: _Pace, clock: _Clock) -> _Answer:
     """One page as a 200 with its body whole; _Failure saying why not."""
     try:
-        response = http.get(endpoint, params=params, headers=headers, timeout=timeout,
+        response = http.get(endpoint, params=params, headers=headers, timeout=pace.timeout,
                             stream=True, allow_redirects=False)
     except requests.RequestException as exc:
-        failure = _scrub(_request_error(exc, retries), token)
+        failure = scrub(_request_error(exc, retries))
     else:
         failure = None
     if failure is not None:  # outside the handler: requests exceptions hold the headers
@@ -440,14 +600,14 @@ def _get(http: requests.Session, endpoint: str, page: int, params: dict, headers
             raise _Failure("auth_failed", f"refused the token (HTTP {status})", kind=AuthFailed)
         location = response.headers.get("Location")
         if 300 <= status < 400 and location:
-            target = _scrub(urljoin(response.url, location), token)[:EXCERPT_CHARS]
+            target = scrub(urljoin(response.url, location))[:EXCERPT_CHARS]
             raise _Failure("redirected", f"was redirected (HTTP {status}) to {target}; "
                            f"redirects are not followed, so the token goes only to "
-                           f"{base_url}: set the RMT API URL to where the API answers")
+                           f"{shown_url}: set the RMT API URL to where the API answers")
         if status in RETRY_STATUSES:
             wait = policy.get_retry_after(raw)
             if wait is not None and wait > policy.max_wait:
-                header = _scrub(response.headers.get("Retry-After", ""), token)[:60]
+                header = scrub(response.headers.get("Retry-After", ""))[:60]
                 raise _Failure("wait_too_long", (
                     f"answered HTTP {status} asking to wait {wait:.0f} s (Retry-After: "
                     f"{header}), more than the {policy.max_wait:g} s a run waits: not "
@@ -455,53 +615,82 @@ def _get(http: requests.Session, endpoint: str, page: int, params: dict, headers
             raise _Failure("fetch_failed", f"failed after {history} retries (HTTP {status})",
                            True)
         if status != 200:
-            excerpt = _error_excerpt(raw, token)
+            excerpt = _error_excerpt(raw, scrub)
             raise _Failure("unexpected_status", f"failed (HTTP {status})"
                            + (f": {excerpt}" if excerpt else ""))
-        received = _read_body(raw, max_page_bytes, page_time_limit, timeout)
+        received = _read_body(raw, max_page_bytes, pace, clock)
         encoding = response.headers.get("Content-Encoding", "").strip().lower()
+        url = public_url(response.url)
         try:
             body = _decode(received, encoding, max_page_bytes)
         except _Failure as bad:  # the body as it came, kept for inspection
-            bad.received = FetchedPage(page, response.url, received, _now())
+            bad.received = FetchedPage(page, url, received, _now())
             raise
-        return _Answer(response.url, response.headers.get("Content-Type", ""), body, history)
+        return _Answer(url, response.headers.get("Content-Type", ""), body, history)
     finally:
         response.close()
 
 
-def _error_excerpt(raw, token: str) -> str:
+def _error_excerpt(raw, scrub: Scrubber) -> str:
     """The start of an error body, for the message; never more than a few kilobytes read."""
+    wanted = EXCERPT_CHARS * 4 + scrub.reach
     try:
-        return _excerpt(raw.read(EXCERPT_CHARS * 4, decode_content=True) or b"", token)
+        start = raw.read(wanted, decode_content=True) or b""
     except (HTTPError, OSError):
         return ""
+    return _excerpt(start, scrub, cut_off=len(start) >= wanted)
 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def _seconds(given: float | None, variable: str, default: float) -> float:
+    """A deadline: as given, else from the environment, else the default; FetchFailed
+    (`bad_setting`) when it is not a positive number of seconds."""
+    value: object = given if given is not None else os.environ.get(variable, "").strip() or default
+    try:
+        seconds = float(value)  # type: ignore[arg-type]
+    except ValueError:
+        seconds = math.nan
+    if not seconds > 0 or math.isinf(seconds):
+        raise FetchFailed(f"RMT API: {variable} is {str(value)[:40]!r}, not a number of seconds "
+                          f"above 0: set it to one (e.g. {default:g}) or unset it",
+                          code="bad_setting", transient=False)
+    return seconds
+
+
 def fetch_pages(base_url: str, token: str, updated_since: str | None = None, *,
                 page_size: int = 500, timeout: float = 30.0, retries: int = 5,
                 backoff: float = 1.0, session: requests.Session | None = None,
                 max_wait: float = RETRY_AFTER_MAX, max_page_bytes: int = MAX_PAGE_BYTES,
-                page_time_limit: float = PAGE_TIME_LIMIT) -> list[FetchedPage]:
+                page_time_limit: float = PAGE_TIME_LIMIT, page_deadline: float | None = None,
+                fetch_deadline: float | None = None, min_rate: float = MIN_RATE,
+                rate_grace: float = RATE_GRACE) -> list[FetchedPage]:
     """Every page of GET {base_url}/api/v1/interventions?updated_since=..&page=n&page_size=k,
     following next_page until it is null; all or nothing: raises FetchFailed if any page fails
     for good, or if the pages do not fit together.
 
     `timeout` bounds each wait for the server (connect, headers, each read of the body);
-    `page_time_limit` a whole body, and `max_page_bytes` its size; a Retry-After above
-    `max_wait` seconds fails at once. A given `session` is used for its transport settings;
-    the retrying adapter is mounted on it for `base_url`.
+    `page_time_limit` each try of a body, and `max_page_bytes` its size; a Retry-After above
+    `max_wait` seconds fails at once. `page_deadline` (default $SPF_RMT_PAGE_DEADLINE, else
+    PAGE_DEADLINE) bounds the time spent receiving one page's body, all tries together, and
+    a body slower than `min_rate` bytes/s after `rate_grace` s is cut off as a trickle;
+    `fetch_deadline` (default $SPF_RMT_FETCH_DEADLINE, else FETCH_DEADLINE) the whole fetch.
+    A given `session` is used for its transport settings; the retrying adapter is mounted on
+    it for `base_url`. The user-info of `base_url` is used for the request only: it is
+    scrubbed, like the token, from every message, and absent from every URL returned.
     """
     if not token or not token.isascii() or not token.isprintable() or " " in token:
         raise AuthFailed(f"RMT API token is empty or has spaces or control characters; "
                          f"{token_help()}")
     if page_size < 1:
         raise ValueError(f"page_size must be at least 1, got {page_size}")
+    clock = _Clock(_seconds(fetch_deadline, FETCH_DEADLINE_ENV, FETCH_DEADLINE),
+                   _seconds(page_deadline, PAGE_DEADLINE_ENV, PAGE_DEADLINE))
+    scrub = Scrubber([token], url=base_url)
     endpoint = base_url.rstrip("/") + ENDPOINT
+    shown = public_url(endpoint)
     headers = {"Authorization": f"Bearer {token}", "Accept": "application/json",
                "Accept-Encoding": "gzip"}
     params: dict[str, str | int] = {"page_size": min(page_size, MAX_PAGE_SIZE)}
@@ -510,52 +699,85 @@ def fetch_pages(base_url: str, token: str, updated_since: str | None = None, *,
 
     own_session = session is None
     http = session if session is not None else requests.Session()
-    policy = _retry_policy(retries, backoff, max_wait)
-    http.mount(base_url.rstrip("/") + "/", HTTPAdapter(max_retries=policy))
+    policy = _retry_policy(retries, backoff, max_wait, clock)
+    watch = _Watch()
+    http.mount(base_url.rstrip("/") + "/", _Adapter(watch, max_retries=policy))
+    timer = threading.Timer(clock.fetch_deadline, watch.stop)
+    timer.daemon = True
+    timer.start()
     pages: list[FetchedPage] = []
     seen = _Pages()
     page: int | None = 1
+
+    def overran() -> _Failure:
+        """The fetch's deadline passed, or a wait would have ended past it."""
+        return _Failure("fetch_too_slow", (
+            f"was cut off: the fetch took longer than its deadline of "
+            f"{clock.fetch_deadline:g} s ({FETCH_DEADLINE_ENV}), {len(pages)} "
+            f"page{'s' if len(pages) != 1 else ''} received before: not retried; the next "
+            "run will try again"))
+
     try:
         while page is not None:
-            where = f"page {page} of {endpoint}"
+            where = f"page {page} of {shown}"
             answer, failure = None, None
+            clock.page_spent = 0.0
+            pace = _Pace(page_time_limit, timeout, min_rate, rate_grace)
             for attempt in range(retries + 1):  # urllib3 retries statuses; bodies are retried here
+                if clock.left() <= 0:
+                    failure = overran()
+                    break
                 try:
-                    answer = _get(http, endpoint, page, {**params, "page": page}, headers, token,
-                                  base_url, timeout=timeout, retries=retries, policy=policy,
-                                  max_page_bytes=max_page_bytes, page_time_limit=page_time_limit)
+                    answer = _get(http, endpoint, page, {**params, "page": page}, headers, scrub,
+                                  public_url(base_url), retries=retries, policy=policy,
+                                  max_page_bytes=max_page_bytes, clock=clock,
+                                  pace=replace(pace, timeout=min(timeout, clock.left())))
                 except _Failure as failed:
                     failure = failed
                 else:
                     answer, failure = replace(answer, retried=answer.retried + attempt), None
+                    if watch.cut:  # an answer cut short by the deadline may look complete
+                        failure = overran()
+                    break
+                if failure.code == "fetch_too_slow" or (failure.transient and (
+                        watch.cut or clock.stopped or clock.left() <= 0)):
+                    failure = overran()
                     break
                 if not failure.again or attempt == retries:
                     break
+                if clock.page_spent >= clock.page_deadline:
+                    failure = _page_overran(clock, f"{attempt + 1} tries")
+                    break
                 delay = min(backoff * 2 ** attempt, BACKOFF_MAX)
-                log.warning("RMT API %s %s; trying again in %.2f s", where, failure.text, delay)
+                if delay >= clock.left():
+                    failure = overran()
+                    break
+                log.warning("%s", scrub(f"RMT API {where} {failure.text}; trying again in "
+                                        f"{delay:.2f} s"))
                 time.sleep(delay)
             if failure is not None:  # raised outside the handler: no exception chain
-                raise _failed(failure, where, pages, retries)
+                raise _failed(failure, where, pages, retries, scrub)
 
             pages.append(FetchedPage(page=page, url=answer.url, body=answer.body,
                                      fetched_at=_now()))
             try:
-                count, next_page = seen.check(answer.body, page, answer.content_type, token)
+                count, next_page = seen.check(answer.body, page, answer.content_type, scrub)
             except _Failure as failed:
                 failure = failed
             if failure is not None:
-                raise _failed(failure, where, pages, retries)
+                raise _failed(failure, where, pages, retries, scrub)
             log.info("RMT API page %d: %d items, %d bytes%s", page, count, len(answer.body),
                      f" (after {answer.retried} retries)" if answer.retried else "")
             page = next_page
     finally:
+        timer.cancel()
         if own_session:
             http.close()
     return pages
 
 
-def _failed(failure: _Failure, where: str, pages: list[FetchedPage], retries: int
-            ) -> FetchFailed:
+def _failed(failure: _Failure, where: str, pages: list[FetchedPage], retries: int,
+            scrub: Scrubber) -> FetchFailed:
     """The FetchFailed for a _Failure (raised by the caller outside any handler)."""
     if failure.received is not None:
         pages = [*pages, failure.received]
@@ -567,4 +789,4 @@ def _failed(failure: _Failure, where: str, pages: list[FetchedPage], retries: in
         message = f"RMT API: {where}: {text}"
     else:
         message = f"RMT API: {where} {text}"
-    return failure.kind(message, pages, failure.code, failure.transient)
+    return failure.kind(scrub(message), pages, failure.code, failure.transient)

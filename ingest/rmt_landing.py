@@ -3,18 +3,24 @@
 Pages arrive by two routes carrying the same bodies: the API (`ingest/rmt_api.py`) and
 file exports (a folder of page files, one sub-folder per export). Either way the unit is
 a *fetch*: all its pages load together or none does. Every page body is archived byte
-for byte before anything is parsed, whatever becomes of the fetch.
+for byte before anything is parsed, whatever becomes of the fetch, one at a time (never a
+whole export in memory). What is too large to be a page is neither read nor archived, only
+recorded: a page file over MAX_PAGE_BYTES (by its size on disk, checked before reading),
+and an export folder of more than MAX_PAGES page files.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
-from dataclasses import dataclass
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
-from ingest.landing import LandedFile, archive_bytes, to_disk
+from ingest.landing import LandedFile, archive_bytes, identity, to_disk
 from ingest.problems import Problem
+from ingest.rmt_contract import MAX_PAGE_BYTES, MAX_PAGES
 
 SOURCE = "rmt"
 
@@ -39,17 +45,43 @@ class Fetch:
     updated_since: str | None = None
     content_sha256: str | None = None  # of an export folder's (name, sha256) list
     error: Problem | None = None  # why the API stopped before the last page
+    problems: list[Problem] = field(default_factory=list)  # why an export was not landed whole
 
 
 def land_pages(archive: Path, bodies: Iterable[tuple[str, bytes, int | None, str | None]]
                ) -> list[LandedPage]:
     """Archive page bodies as (name, bytes, page, url), on the disk when this returns;
-    return them as landed pages."""
+    return them as landed pages. `bodies` is consumed one at a time."""
     pages = [LandedPage(archive_bytes(archive, SOURCE, body, name, ".json", sync=False),
                         page, url) for name, body, page, url in bodies]
     if pages:
         to_disk()
     return pages
+
+
+def too_large(name: str, size: int) -> LandedPage:
+    """A page file over MAX_PAGE_BYTES: recorded by name and size, not archived (no
+    archive path; its sha256 that of the description, `landing.identity`)."""
+    return LandedPage(LandedFile(SOURCE, identity("page_too_large", name, str(size)), name, size,
+                                 datetime.now(UTC).isoformat(timespec="seconds"), None), None)
+
+
+def _page_files(landing: Path, archive: Path, paths: list[Path]) -> Iterator[LandedPage]:
+    """Each page file archived, or `too_large`: its size is looked at before it is read,
+    and no more than MAX_PAGE_BYTES + 1 bytes are read of it (it may grow meanwhile; `read`
+    is never asked for more than the file holds, as it sets aside what it is asked for)."""
+    for path in paths:
+        name = path.relative_to(landing).as_posix()
+        with path.open("rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            body = handle.read(size + 1) if size <= MAX_PAGE_BYTES else None
+            if body is not None and len(body) > size:  # it grew since: read on to the limit
+                body += handle.read(MAX_PAGE_BYTES + 1 - len(body))
+        if body is None or len(body) > MAX_PAGE_BYTES:
+            yield too_large(name, size if body is None else len(body))
+        else:
+            yield LandedPage(archive_bytes(archive, SOURCE, body, name, ".json", sync=False),
+                             None)
 
 
 def export_fetches(landing: Path, archive: Path, run_id: str,
@@ -69,16 +101,32 @@ def export_fetches(landing: Path, archive: Path, run_id: str,
         folders.setdefault(relative.parent.as_posix(), []).append(path)
     fetches = []
     for number, (folder, paths) in enumerate(sorted(folders.items()), start=1):
-        bodies = [(p.relative_to(landing).as_posix(), p.read_bytes()) for p in paths]
-        content = hashlib.sha256("\n".join(
-            f"{name}:{hashlib.sha256(body).hexdigest()}" for name, body in bodies).encode()
-        ).hexdigest()
+        fetch_id = f"{SOURCE}-{run_id}-{number:03d}"
+        if len(paths) > MAX_PAGES:
+            content = _digest(f"{p.relative_to(landing).as_posix()}:{p.stat().st_size}"
+                              for p in paths)
+            if (folder, content) not in seen:
+                fetches.append(Fetch(fetch_id, "export", folder, [], content_sha256=content,
+                                     problems=[_too_many(folder, len(paths))]))
+            continue
+        pages = list(_page_files(landing, archive, paths))  # a known export: already archived
+        content = _digest(f"{p.file.original_name}:{p.file.sha256}" for p in pages)
         if (folder, content) in seen:
             continue
-        pages = land_pages(archive, [(name, body, None, None) for name, body in bodies])
-        fetches.append(Fetch(f"{SOURCE}-{run_id}-{number:03d}", "export", folder, pages,
-                             content_sha256=content))
+        to_disk()
+        fetches.append(Fetch(fetch_id, "export", folder, pages, content_sha256=content))
     return fetches
+
+
+def _digest(lines: Iterable[str]) -> str:
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def _too_many(folder: str, count: int) -> Problem:
+    return Problem("too_many_pages", f"the export folder holds {count} page files, more than "
+                   f"the {MAX_PAGES} one fetch may have: none was read; split it into folders "
+                   f"of at most {MAX_PAGES} pages (of up to 500 interventions each)",
+                   origin=folder)
 
 
 def archived_fetch(fetch_id: str, fetch: tuple, pages: list[tuple]) -> Fetch:
