@@ -214,7 +214,10 @@ def status(
         help="Instead: the countries with no accepted SSI submission for YEAR, focus "
              "countries first, with what became of their deliveries.")] = None,
 ) -> None:
-    """List quarantined and rejected deliveries with their file names and reasons."""
+    """List quarantined and rejected deliveries with their file names and reasons.
+
+    Control characters in names and reasons show escaped (`ingest.terminal.printable`)."""
+    from ingest.terminal import printable
     from warehouse.query import format_rows
 
     if reporting is not None:
@@ -224,7 +227,7 @@ def status(
         try:
             columns, rows = missing_reports(resolve(warehouse).warehouse, reporting)
         except QueryError as error:
-            _fail(str(error))
+            _fail(printable(" ".join(str(error).split())))
         if not rows:
             typer.echo(f"every country has an accepted submission for {reporting}")
             return
@@ -239,7 +242,7 @@ def status(
     try:
         columns, rows, origin = quarantine.status_rows(resolve(warehouse))
     except RunFailed as error:
-        _fail(str(error))
+        _fail(printable(" ".join(str(error).split())))
     if not rows:
         typer.echo(f"nothing quarantined or rejected ({origin})")
         return
@@ -313,10 +316,23 @@ def query(
         "--as-of", metavar="PUBLICATION|DATE",
         help="Query a kept publication instead: its id (e.g. p0007, see `spf publications`) "
              "or a date (the last one published on or before that day, UTC).")] = None,
+    timeout: Annotated[float | None, typer.Option(
+        "--timeout", metavar="SECONDS", min=0,
+        help="Stop the query after SECONDS (default: 60; 0: no limit). Time waiting for the "
+             "output's reader (a pager, a pipe) does not count.")] = None,
+    max_rows: Annotated[int | None, typer.Option(
+        "--max-rows", metavar="N", min=0,
+        help="Rows shown in a table (default: 1000; 0: all), with how many there are; csv "
+             "and json give every row.")] = None,
 ) -> None:
-    """Run SQL read-only against the published warehouse (or a kept publication) and print
-    the result. Nothing but that file can be read or written."""
-    from warehouse.query import QueryError, format_rows, run_query
+    """Run one SQL statement read-only against the published warehouse (or a kept
+    publication) and print the result. Nothing but that file can be read or written.
+
+    A query may use a quarter of the machine's memory, at most 2 GiB, and never spills to
+    disk. Control characters in a table's cells (and in csv written to a terminal) show
+    escaped."""
+    from ingest.terminal import printable
+    from warehouse.query import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT, QueryError, stream_query
     from warehouse.runs import RunFailed
 
     paths = resolve(warehouse)
@@ -326,10 +342,13 @@ def query(
             from warehouse.history import resolve_publication
 
             target = resolve_publication(paths, as_of)
-        columns, rows = run_query(target, sql)
-        sys.stdout.write(format_rows(columns, rows, format))
+        sys.stdout.flush()
+        stream_query(target, sql, format, sys.stdout.buffer,
+                     timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
+                     max_rows=DEFAULT_MAX_ROWS if max_rows is None else max_rows,
+                     escape=sys.stdout.isatty(), encoding=sys.stdout.encoding or "utf-8")
     except (QueryError, RunFailed) as error:
-        _fail(str(error))
+        _fail(printable(" ".join(str(error).split())))
 
 
 @app.command()

@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 from typing import NamedTuple
 
+from ingest.terminal import printable
 from warehouse.summary import RunSummary, Scope, SourceSummary, SubmissionReview
 
 SOURCES = {"ssi": ("SSI", "SSI workbooks", "file(s)"),
@@ -170,7 +171,8 @@ def sections(summary: RunSummary, docs: Path | None) -> list[tuple[str, list[Lin
 
 
 def terminal(summary: RunSummary) -> str:
-    """The summary as `spf run` and `spf backfill` print it."""
+    """The summary as `spf run` and `spf backfill` print it, control characters in file
+    names and reasons escaped (`ingest.terminal.printable`)."""
     lines = [f"backfill: {describe_scope(summary['scope'])}"] if summary.get("scope") else []
     for source, (label, _, _) in SOURCES.items():
         if source in summary:
@@ -179,7 +181,7 @@ def terminal(summary: RunSummary) -> str:
     lines.append(outcome(summary))
     if summary.get("report"):
         lines.append(f"summary and validation reports: {summary['report']}")
-    return "\n".join(lines)
+    return "\n".join(printable(line) for line in lines)
 
 
 def _relative(page: str | None, docs: Path | None) -> str | None:
