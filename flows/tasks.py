@@ -82,6 +82,14 @@ def report_run(paths: Paths, summary: RunSummary) -> str:
     return page
 
 
+def send_pending_events(timeout: float = 10) -> None:
+    """Send the events Prefect still holds now, not at exit, so that its last words (a
+    'Still processing items' warning) come before the command's own last line."""
+    from prefect.events.worker import EventsWorker
+
+    EventsWorker.drain_all(timeout=timeout)
+
+
 class ProgressArtifacts:
     """Shows the progress of long steps (ingest/progress.py) as Prefect progress artifacts."""
 

@@ -36,6 +36,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ingest.paths import ARCHIVED_FILE, PRIVATE_DIR
+from ingest.terminal import printable
 
 IGNORED_PREFIXES = (".", "~$")  # hidden files, and the lock files Excel leaves beside a workbook
 STILL_BEING_WRITTEN = "still being written"
@@ -46,9 +47,6 @@ GONE = "gone before it could be read"
 MAX_DEPTH = 20  # folders a file may be below the landing folder
 MAX_NAME_CHARS = 200  # of a file's own name: its feedback workbook adds ~30 to it
 MAX_NAME_BYTES = 255  # of any part of its path, in UTF-8: what file systems allow
-# What a terminal acts on, or what reorders text as it is shown: escaped in messages.
-_HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u061c\u200e\u200f\u2028-\u202e"
-                     "\u2066-\u2069]")
 
 # A seam for tests: called with each file's path after its bytes are read and before it is
 # stat'ed again, so a test can change the file at exactly that moment.
@@ -184,7 +182,7 @@ def shown(name: str, limit: int = 160) -> str:
     """A name as a message shows it: control characters (a terminal's escape codes, line
     breaks), odd bytes and text-direction marks escaped as Python writes them (`\\x1b`,
     `\\n`), and a name longer than `limit` shortened in the middle."""
-    text = _HIDDEN.sub(lambda m: repr(m.group())[1:-1], name)
+    text = printable(name)
     if len(text) > limit:
         text = f"{text[:limit * 2 // 3]}...{text[-(limit // 3):]}"
     return text

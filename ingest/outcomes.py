@@ -93,13 +93,20 @@ class Report:
     ignored: list[str] = field(default_factory=list)  # landing: lock files and hidden files
     deferred: list[tuple[str, str]] = field(default_factory=list)  # landing: (name, why) left
     # for the next run (still being written, younger than the settle time)
+    damaged: list[str] = field(default_factory=list)  # archived deliveries not decided again:
+    # their bytes no longer match their hash (ingest/archive.py); their decision is kept
+    reread: set[str] = field(default_factory=set)  # keys of deliveries decided again from
+    # the archive (a backfill, a release), as against new ones
 
-    def counts(self) -> dict[str, int]:
-        return dict(Counter(o.status for o in self.outcomes))
+    def counts(self, reread: bool = False) -> dict[str, int]:
+        """Deliveries by status: the new ones, or (`reread`) those read again."""
+        return dict(Counter(o.status for o in self.outcomes
+                            if (o.key in self.reread) == reread))
 
     def not_loaded(self) -> list[Outcome]:
         return [o for o in self.outcomes if o.status in NOT_LOADED]
 
     def __add__(self, other: Report) -> Report:
         return Report(self.outcomes + other.outcomes, self.error or other.error,
-                      self.ignored + other.ignored, self.deferred + other.deferred)
+                      self.ignored + other.ignored, self.deferred + other.deferred,
+                      self.damaged + other.damaged, self.reread | other.reread)

@@ -87,6 +87,7 @@ from pathlib import Path
 import pandas as pd
 import pycountry
 
+from ingest.archive import stored
 from ingest.landing import archive_bytes
 from ingest.paths import REPO_ROOT, SEEDS_DIR
 from ingest.problems import Problem, Rejected
@@ -470,7 +471,7 @@ def load_population(path: Path, archive: Path, gate: Gate) -> tuple[pd.DataFrame
                    f"x 1000), {WPP_VARIANT} variant",
         "version": f"WPP {revision}" if revision else "WPP (revision not in the file name)",
         "url": WPP_URL, "file": path.name, "sha256": landed.sha256,
-        "size_bytes": landed.size_bytes, "archive_path": landed.archive_path,
+        "size_bytes": landed.size_bytes, "archive_path": stored(landed.archive_path),
         "received_at": landed.received_at, "projected_from": revision,
         "dropped_codes": dropped, **summary(rows),
     }

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from ingest.terminal import printable
+
 SHOWN = 10  # problems quoted in one reason; the count of the others follows
 
 
@@ -44,7 +46,9 @@ class Problem:
         return self.origin or self.table
 
     def __str__(self) -> str:
-        return f"{self.where}: {self.message}" if self.where else self.message
+        """The problem in one line, what a sender wrote (a sheet's, a page file's name)
+        escaped where a terminal would act on it."""
+        return f"{printable(self.where)}: {self.message}" if self.where else self.message
 
     def to_json(self) -> dict:
         """The problem as kept in the state: its code, message, value and location fields."""

@@ -146,9 +146,68 @@ create table if not exists raw.rmt_outputs (
 
 SSI_TABLES = ("context", "schemes", "contributors", "beneficiaries", "expenditure")
 
-# Columns left out of every build: personal data never reaches the published warehouse.
-PERSONAL_COLUMNS = {"ssi_submissions": ("contact_email",)}
-PERSONAL_ROWS = {"ssi_cover": "key is distinct from 'contact_email'"}
+# What every build copies of the raw layer: the columns the dbt models read, and nothing
+# else. An allow-list, so that what the state keeps for itself (contact e-mails, cover cells
+# under any label, a workbook's extra columns, project reports as sent, archive paths, the
+# URLs pages were fetched from) never reaches the published warehouse, whatever new field
+# a sender adds. A model that needs another column adds it here.
+_LINEAGE = ("submission_id", "sha256", "source_row")
+_VERSION = ("intervention_id", "updated_at")
+PUBLISHED = {
+    "ssi_files": ("sha256", "original_name", "size_bytes", "received_at", "status",
+                  "reason_code", "reason_message", "problems", "submission_id", "country_iso3",
+                  "reference_year", "revision", "run_id", "processed_at"),
+    "ssi_submissions": ("submission_id", "sha256", "country_iso3", "reference_year",
+                        "revision", "language", "country_name", "submission_date",
+                        "institution", "currency", "sheets", "loaded_at"),
+    "ssi_context": (*_LINEAGE, "item", "total", "women", "men"),
+    "ssi_schemes": (*_LINEAGE, "scheme_id", "scheme_name", "scheme_type", "institution",
+                    "legal_basis", "start_year"),
+    "ssi_contributors": (*_LINEAGE, "scheme_id", "function", "total", "women", "men"),
+    "ssi_beneficiaries": (*_LINEAGE, "scheme_id", "function", "benefit_form", "total",
+                          "women", "men"),
+    "ssi_expenditure": (*_LINEAGE, "scheme_id", "function", "benefits_cash", "benefits_kind",
+                        "admin"),
+    "rmt_fetches": ("fetch_id", "route", "origin", "updated_since", "status", "reason_code",
+                    "reason_message", "problems", "pages", "items", "new_versions",
+                    "high_water_mark", "run_id", "processed_at"),
+    "rmt_pages": ("sha256", "original_name", "fetch_id", "page", "size_bytes", "received_at",
+                  "status"),
+    "rmt_interventions": (*_VERSION, "fetch_id", "page_sha256", "deleted", "title",
+                          "country_iso3", "level", "flagship", "thematic_areas", "start_date",
+                          "end_date"),
+    "rmt_funding": (*_VERSION, "page_sha256", "position", "partner", "year", "amount_usd"),
+    "rmt_institutional_changes": (*_VERSION, "page_sha256", "change_id", "step", "title",
+                                  "status", "achieved_on", "branches", "partners"),
+    "rmt_outcomes": (*_VERSION, "page_sha256", "outcome_id", "outcome_type", "branch",
+                     "expected_persons", "expected_date"),
+    "rmt_impact_snapshots": (*_VERSION, "page_sha256", "outcome_id", "as_of", "persons",
+                             "women", "men"),
+    "rmt_outputs": (*_VERSION, "page_sha256", "position", "output_type", "output_date",
+                    "count", "title"),
+}
+# An e-mail address in a published text (a problem quoting a cell, a title) is masked:
+# a second line behind the allow-list, for free text that may hold one.
+EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+EMAIL_MASK = "[e-mail address removed]"
+
+
+def published_select(table: str, types: dict[str, str]) -> str:
+    """The select list copying `table` into a build: its PUBLISHED columns, with e-mail
+    addresses masked in every text (`types`: column -> DuckDB type, from the state)."""
+    def text(value: str) -> str:
+        return f"regexp_replace({value}, '{EMAIL}', '{EMAIL_MASK}', 'g')"
+
+    def masked(column: str) -> str:
+        kind, name = types[column].upper(), f'"{column}"'
+        if kind == "VARCHAR":
+            return f"{text(name)} as {name}"
+        if kind == "JSON":
+            return f"{text(f'{name}::varchar')}::json as {name}"
+        if kind == "VARCHAR[]":
+            return f"list_transform({name}, lambda x: {text('x')}) as {name}"
+        return name
+    return ", ".join(masked(c) for c in PUBLISHED[table])
 
 
 def connect_state(path: Path) -> duckdb.DuckDBPyConnection:
@@ -159,7 +218,27 @@ def connect_state(path: Path) -> duckdb.DuckDBPyConnection:
     os.chmod(path, PRIVATE_FILE)
     con.execute(SSI_DDL)
     con.execute(RMT_DDL)
+    _archive_paths_inside_the_home(con)
+    _urls_without_user_info(con)
     return con
+
+
+def _urls_without_user_info(con: duckdb.DuckDBPyConnection) -> None:
+    """URLs recorded with a user name and password (before ingest/redaction.py kept them
+    out) recorded without them."""
+    userinfo = "^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@]*@"
+    for table, column in (("raw.rmt_fetches", "origin"), ("raw.rmt_pages", "url")):
+        con.execute(f"update {table} set {column} = regexp_replace({column}, '{userinfo}', "
+                    f"'\\1') where regexp_matches({column}, '{userinfo}')")
+
+
+def _archive_paths_inside_the_home(con: duckdb.DuckDBPyConnection) -> None:
+    """Archive paths recorded absolute (before they were kept inside the home) made
+    relative to the archive folder, as ingest/archive.py records them now."""
+    for table in ("raw.ssi_files", "raw.rmt_pages"):
+        con.execute(f"update {table} set archive_path = "
+                    "regexp_extract(archive_path, '([^/]+/[^/]+/[^/]+)$', 1) "
+                    "where starts_with(archive_path, '/')")
 
 
 def append(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict] | pd.DataFrame) -> int:

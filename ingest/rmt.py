@@ -21,6 +21,7 @@ import duckdb
 import pandas as pd
 
 from ingest import raw, state
+from ingest.archive import ArchiveDamaged, stored, verified
 from ingest.outcomes import Outcome, Report, apply_gate
 from ingest.problems import Problem
 from ingest.redaction import Scrubber, public_url
@@ -169,7 +170,7 @@ def store(con: duckdb.DuckDBPyConnection, outcomes: list[RmtOutcome], run_id: st
         "sha256": p.file.sha256, "original_name": p.file.original_name,
         "fetch_id": o.fetch.fetch_id, "page": p.page, "url": p.url,
         "size_bytes": p.file.size_bytes, "received_at": p.file.received_at,
-        "archive_path": p.file.archive_path, "status": o.status,
+        "archive_path": stored(p.file.archive_path), "status": o.status,
     } for o in outcomes for p in o.fetch.pages]
     frames = {t: [o.frames[t] for o in outcomes if o.status == "loaded" and not o.frames[t].empty]
               for t in TABLES}
@@ -249,36 +250,57 @@ def ingest_api(con: duckdb.DuckDBPyConnection, base_url: str, archive: Path, run
     return report
 
 
-def release(con: duckdb.DuckDBPyConnection, fetch_id: str, run_id: str,
+def _archived(con: duckdb.DuckDBPyConnection, fetch_id: str, archive: Path) -> Fetch:
+    """A recorded fetch read again from `archive`, every page checked against its hash
+    (ArchiveDamaged names the first that is not as it was landed)."""
+    fetch = archived_fetch(fetch_id, *state.rmt_fetch(con, fetch_id, archive))
+    for landed in fetch.pages:
+        if landed.file.archive_path is not None:  # else too large to land: parse says so
+            verified(archive, landed.file.archive_path, landed.file.sha256,
+                     f"{landed.file.original_name} of {fetch_id}")
+    return fetch
+
+
+def release(con: duckdb.DuckDBPyConnection, fetch_id: str, run_id: str, archive: Path,
             gate: Gate | None = None, note: str | None = None) -> Report:
     """Re-decide a quarantined fetch from its archived pages.
 
     With a gate, it is validated again (after a suite fix); without one, a statistician
     accepted its figures (`note` says why) and it loads as it is. Rejected fetches broke
-    the contract and cannot be released: the source must send them again.
+    the contract and cannot be released: the source must send them again. A page whose
+    archived bytes changed stops the release (ArchiveDamaged).
     """
     if not state.rmt_is_quarantined(con, fetch_id):
         raise LookupError(f"no quarantined RMT fetch {fetch_id!r}; see `spf status`")
     accepted = {} if gate is not None else {fetch_id: note or "accepted after review"}
-    return ingest(con, [archived_fetch(fetch_id, *state.rmt_fetch(con, fetch_id))], run_id,
-                  gate, redo={fetch_id}, accepted=accepted)
+    report = ingest(con, [_archived(con, fetch_id, archive)], run_id, gate, redo={fetch_id},
+                    accepted=accepted)
+    report.reread = {fetch_id}
+    return report
 
 
-def reprocess(con: duckdb.DuckDBPyConnection, run_id: str, gate: Gate | None = None
-              ) -> Report:
+def reprocess(con: duckdb.DuckDBPyConnection, run_id: str, archive: Path,
+              gate: Gate | None = None) -> Report:
     """Decide every archived fetch again, in the order they were first decided (a backfill).
 
     Fetches that failed (the API stopped early) stay as they were: their pages are
     incomplete. Those a statistician accepted stay accepted. While a fetch is decided,
     the versions of fetches not yet redone do not count as loaded, so the result is the
     same as deciding them all afresh, and the same backfill twice gives the same state.
+    A fetch with a page whose archived bytes changed keeps its decision (`Report.damaged`).
     """
     decided = state.rmt_decided(con)
     pending = {fetch_id for fetch_id, _ in decided}
     report = Report([])
     for fetch_id, accepted in decided:
-        fetch = archived_fetch(fetch_id, *state.rmt_fetch(con, fetch_id))
+        try:
+            fetch = _archived(con, fetch_id, archive)
+        except ArchiveDamaged as damaged:
+            report.damaged.append(str(damaged))
+            pending.discard(fetch_id)
+            continue
         report += ingest(con, [fetch], run_id, gate, redo=set(pending),
                          accepted={fetch_id: accepted} if accepted else None)
+        report.reread.add(fetch_id)
         pending.discard(fetch_id)
     return report

@@ -24,6 +24,7 @@ import duckdb
 import pandas as pd
 
 from ingest import progress, raw, state
+from ingest.archive import ArchiveDamaged, stored, verified
 from ingest.landing import MAX_DEPTH, LandedFile, Landing, Refusal, land_directory, shown
 from ingest.outcomes import Outcome, Report, apply_gate
 from ingest.paths import SAMPLE_SSI_DIR
@@ -288,6 +289,7 @@ def store(con: duckdb.DuckDBPyConnection, outcomes: list[SsiOutcome], run_id: st
     """
     files = [{
         **{k: v for k, v in asdict(o.landed).items() if k != "source"},
+        "archive_path": stored(o.landed.archive_path),
         "status": o.status, "reason_code": o.reason_code, "reason_message": o.reason_message,
         "problems": json.dumps([p.to_json() for p in o.problems]) if o.problems else None,
         "submission_id": o.unit, **o.identity, "run_id": run_id,
@@ -326,6 +328,7 @@ def ingest(con: duckdb.DuckDBPyConnection, landed: list[LandedFile], run_id: str
     """
     if not landed:
         return Report([])
+    landed, redo, damaged = _intact(landed, redo)
     unparsed = {(f.sha256, f.original_name): problem for f in landed if (problem := turned_away(
         f, (refused or {}).get((f.sha256, f.original_name)))) is not None}
     processed = state.ssi_first_outcomes(con, redo)
@@ -341,7 +344,25 @@ def ingest(con: duckdb.DuckDBPyConnection, landed: list[LandedFile], run_id: str
         else {}  # the gate's own copies: what it adds to them is not stored
     apply_gate(outcomes, checked, accepted or {})
     store(con, outcomes, run_id, frames, replace=redo)
-    return Report(outcomes)
+    return Report(outcomes, damaged=damaged, reread={o.key for o in outcomes if o.key in redo})
+
+
+def _intact(landed: list[LandedFile], redo: set[str]
+            ) -> tuple[list[LandedFile], set[str], list[str]]:
+    """The files to decide again whose archived bytes still hash to their sha256, and why
+    the others are left as they were decided (ingest/archive.py)."""
+    damaged: dict[str, str] = {}
+    for file in landed:
+        if file.sha256 in redo and file.sha256 not in damaged and file.archive_path:
+            try:
+                verified(Path(file.archive_path).parents[2], file.archive_path, file.sha256,
+                         file.original_name)
+            except ArchiveDamaged as error:
+                damaged[file.sha256] = str(error)
+    if not damaged:
+        return landed, redo, []
+    return ([f for f in landed if f.sha256 not in damaged], set(redo) - set(damaged),
+            list(damaged.values()))
 
 
 def ingest_landing(con: duckdb.DuckDBPyConnection, landing: Path, archive: Path, run_id: str,
@@ -360,15 +381,15 @@ def with_landing(report: Report, found: Landing | None) -> Report:
     return report
 
 
-def release(con: duckdb.DuckDBPyConnection, key: str, run_id: str, gate: Gate | None = None,
-            note: str | None = None) -> Report:
+def release(con: duckdb.DuckDBPyConnection, key: str, run_id: str, archive: Path,
+            gate: Gate | None = None, note: str | None = None) -> Report:
     """Re-decide one quarantined file from the archive, by original name or sha256 prefix.
 
     With a gate, the file is validated again (after a suite or parser fix); without one
     (a statistician reviewed and accepted the figures, `note` says why), it loads as it is.
     """
     matches = {f.sha256 for f in state.ssi_archived(
-        con, "status = 'quarantined' and (original_name = ? or starts_with(sha256, ?))",
+        con, archive, "status = 'quarantined' and (original_name = ? or starts_with(sha256, ?))",
         [key, key.lower()])}
     if not matches:
         raise LookupError(f"no quarantined SSI file matches {key!r}; see `spf status`")
@@ -376,35 +397,30 @@ def release(con: duckdb.DuckDBPyConnection, key: str, run_id: str, gate: Gate | 
         raise LookupError(f"{key!r} matches several files; give more of the sha256")
     sha = matches.pop()
     accepted = {} if gate is not None else {sha: note or "accepted after review"}
-    return ingest(con, state.ssi_archived(con, "sha256 = ?", [sha]), run_id, gate=gate,
-                  redo={sha}, accepted=accepted)
+    report = ingest(con, state.ssi_archived(con, archive, "sha256 = ?", [sha]), run_id,
+                    gate=gate, redo={sha}, accepted=accepted)
+    if report.damaged:
+        raise ArchiveDamaged(report.damaged[0])
+    return report
 
 
-def reprocess(con: duckdb.DuckDBPyConnection, run_id: str, found: Landing | None,
+def reprocess(con: duckdb.DuckDBPyConnection, run_id: str, archive: Path, found: Landing | None,
               years: tuple[int, int] | None, countries: list[str] | None, reread: bool,
               gate: Gate | None = None) -> Report:
     """Re-decide archived SSI files of a scope, oldest delivery first, plus what `found`
     landed (if a landing folder was given).
 
-    The scope is the recorded country and year of each file; files whose country and year
-    could not be read are re-read too, since a fixed parser may now read them. Entries
+    The scope is the recorded country and year of each file's bytes (`state.ssi_in_scope`):
+    a backfill of SEN 2022 touches nothing of KHM 2019, not even a copy of it. Entries
     turned away before parsing (a folder, a link, a CSV file) keep their decision, unless
-    a workbook has their bytes. Files a statistician accepted stay accepted.
+    a workbook has their bytes. Files a statistician accepted stay accepted. A file whose
+    archived bytes no longer match its hash keeps its decision (`Report.damaged`).
     """
-    where, params = ["archive_path is not null and "
-                     "(country_iso3 is null or reference_year is null or (true"], []
-    if years:
-        where.append("and reference_year between ? and ?")
-        params += list(years)
-    if countries:
-        where.append("and list_contains(?, country_iso3)")
-        params.append([c.upper() for c in countries])
-    where.append("))")
-    # Of workbooks (what a parser fix may change), every name recorded for their bytes,
-    # since the rows of those bytes are replaced as a whole.
-    shas = sorted({f.sha256 for f in state.ssi_archived(con, " ".join(where), params)
-                   if is_workbook(f.original_name)}) if reread else []
-    files = state.ssi_archived(con, "list_contains(?, sha256)", [shas]) if shas else []
+    shas = state.ssi_in_scope(con, years, [c.upper() for c in countries] if countries else None
+                              ) if reread else []
+    # Every name recorded for those bytes: their rows are replaced as a whole.
+    files = [f for f in state.ssi_archived(con, archive, "list_contains(?, sha256)", [shas])
+             if f.archive_path] if shas else []
     new = found.files if found is not None else []
     return with_landing(ingest(con, files + new, run_id, gate=gate,
                                redo={f.sha256 for f in files}, accepted=state.ssi_accepted(con),

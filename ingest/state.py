@@ -8,10 +8,12 @@ or a backfill decides again. Deciding is done elsewhere, on what these return.
 from __future__ import annotations
 
 from datetime import UTC
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 
+from ingest.archive import located
 from ingest.landing import LandedFile
 from ingest.outcomes import ACCEPTED_AFTER_REVIEW
 
@@ -20,9 +22,12 @@ Connection = duckdb.DuckDBPyConnection
 
 # --- SSI workbooks ---------------------------------------------------------------------------
 
-# Entries turned away before parsing: no bytes to read (a folder, a link), or a name that is
-# not a spreadsheet's. Their bytes, if any, are nobody's first copy.
-NOT_PARSED = "(archive_path is null or reason_code is not distinct from 'unsupported_format')"
+# Entries turned away before parsing: no bytes to read (a folder, a link), a name that is
+# not a spreadsheet's, or one that cannot be recorded as it is (ingest/landing.py). Their
+# bytes, if any, are nobody's first copy, and no backfill parses them.
+TURNED_AWAY_BY_NAME = ("unsupported_format", "bad_file_name", "name_too_long")
+NOT_PARSED = ("(archive_path is null or coalesce(reason_code, '') in "
+              f"{TURNED_AWAY_BY_NAME!r})")
 
 
 def ssi_landed(con: Connection) -> set[tuple[str, str]]:
@@ -48,15 +53,40 @@ def ssi_loaded_identities(con: Connection, redo: set[str]) -> dict[tuple, tuple[
         group by all""").fetchall() if sha not in redo}
 
 
-def ssi_archived(con: Connection, where: str = "true", params: list | None = None
-                 ) -> list[LandedFile]:
-    """Landed SSI files recorded in the state, oldest delivery first, as the archive has them."""
+def ssi_archived(con: Connection, archive: Path, where: str = "true",
+                 params: list | None = None) -> list[LandedFile]:
+    """Landed SSI files recorded in the state, oldest delivery first, at their place in
+    `archive` (the home's, wherever it is now)."""
     rows = con.execute(f"""
         select sha256, original_name, size_bytes, received_at, archive_path
         from raw.ssi_files where {where}
         order by received_at, original_name""", params or []).fetchall()
-    return [LandedFile("ssi", sha, name, size, received.isoformat(), path)
-            for sha, name, size, received, path in rows]
+    return [LandedFile("ssi", sha, name, size, received.isoformat(),
+                       str(path) if (path := located(archive, recorded)) else None)
+            for sha, name, size, received, recorded in rows]
+
+
+def ssi_in_scope(con: Connection, years: tuple[int, int] | None, countries: list[str] | None
+                 ) -> list[str]:
+    """The sha256 of archived workbooks whose submission is in the scope.
+
+    A file's identity is what any of its names recorded (a duplicate's copy names none), so
+    a copy of a file in scope is in scope and a copy of one outside is not. Files no name
+    could identify are in no scope but the whole archive (no years, no countries), where a
+    fixed parser may now read them.
+    """
+    return [sha for (sha,) in con.execute(f"""
+        select sha256 from raw.ssi_files
+        where not {NOT_PARSED}
+        group by sha256
+        having case
+            when max(country_iso3) is null or max(reference_year) is null
+                then $years is null and $countries is null
+            else ($years is null or max(reference_year) between $years[1] and $years[2])
+                and ($countries is null or list_contains($countries, max(country_iso3)))
+        end
+        order by sha256""", {"years": list(years) if years else None,
+                             "countries": countries}).fetchall()]
 
 
 def ssi_accepted(con: Connection) -> dict[str, str]:
@@ -105,15 +135,17 @@ def rmt_seen_versions(con: Connection, versions: pd.DataFrame, redo: set[str]
     return clashes, loaded
 
 
-def rmt_fetch(con: Connection, fetch_id: str) -> tuple[tuple, list[tuple]]:
+def rmt_fetch(con: Connection, fetch_id: str, archive: Path) -> tuple[tuple, list[tuple]]:
     """A recorded fetch (route, origin, updated_since, content sha256) and its pages
-    (sha256, name, size, received at, archive path, page number, url), by name."""
+    (sha256, name, size, received at, archive path in `archive`, page number, url), by name."""
     fetch = con.execute("select route, origin, updated_since, content_sha256 "
                         "from raw.rmt_fetches where fetch_id = ?", [fetch_id]).fetchall()[0]
     pages = con.execute("select sha256, original_name, size_bytes, received_at, archive_path, "
                         "page, url from raw.rmt_pages where fetch_id = ? order by original_name",
                         [fetch_id]).fetchall()
-    return fetch, pages
+    return fetch, [(sha, name, size, received,
+                    str(path) if (path := located(archive, recorded)) else None, page, url)
+                   for sha, name, size, received, recorded, page, url in pages]
 
 
 def rmt_is_quarantined(con: Connection, fetch_id: str) -> bool:

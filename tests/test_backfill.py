@@ -70,8 +70,9 @@ def test_a_backfill_re_decides_its_scope_from_the_archive_and_is_repeatable(tmp_
     assert first["published"] is True
     assert first["scope"] == {"years": [2019, 2019], "countries": ["KHM"],
                               "sources": ["rmt", "ssi"], "reread": True}
-    assert first["ssi"]["counts"] == {"loaded": 1}  # KHM 2019 only: not 2022, not TLS
-    assert first["rmt"]["counts"] == {"loaded": 1} and first["rmt"]["new_versions"] == 2
+    # Re-read, not new: KHM 2019 only (not 2022, not TLS), and the one export.
+    assert first["ssi"]["reread"] == {"loaded": 1} and first["ssi"]["counts"] == {}
+    assert first["rmt"]["reread"] == {"loaded": 1} and first["rmt"]["new_versions"] == 2
     runs = dict(query(loaded, "select original_name, run_id from ops.submissions"))
     assert runs["KHM_2019.xlsx"] == first["run_id"]
     assert runs["KHM_2022.xlsx"] != first["run_id"] and runs["TLS_2019.xlsx"] != first["run_id"]
@@ -110,7 +111,7 @@ def test_a_backfill_applies_a_fixed_gate_to_archived_files(tmp_path, write_workb
     gates.gates_for.cache_clear()
     summary = backfill(years_from=2019, years_to=2019, sources=["ssi"],
                        warehouse=str(warehouse))
-    assert summary["ssi"]["counts"] == {"loaded": 1}
+    assert summary["ssi"]["reread"] == {"loaded": 1}
     assert query(warehouse, "select original_name, status from ops.submissions "
                  "order by 1") == [("KHM.xlsx", "loaded"), ("TLS.xlsx", "quarantined")]
 
@@ -152,9 +153,79 @@ def test_spf_backfill_on_the_command_line(loaded):
     assert done.exit_code == 0, done.output
     assert done.output.splitlines()[:2] == [
         "backfill: sources ssi; reference years 2019-2019; countries TLS; archive re-read",
-        "SSI: 1 file(s) (1 loaded)"]
+        "SSI: 1 re-read from the archive (1 loaded), 0 new file(s)"]
     assert f"published {loaded}" in done.output
     page = Path(done.output.splitlines()[-1].removeprefix("summary and validation reports: "))
     text = page.read_text()
     assert "scope: sources ssi; reference years 2019-2019; countries TLS; archive re-read" in text
     assert "@" not in text  # no contact e-mail reaches the run summary
+
+
+def _archived(warehouse: Path, name: str) -> Path:
+    (recorded,) = query(warehouse.parent / "state" / "spf_state.duckdb",
+                        f"select archive_path from raw.ssi_files where original_name = '{name}'")
+    return warehouse.parent / "archive" / recorded[0]
+
+
+def test_a_damaged_archived_file_is_never_decided_again(tmp_path, loaded, write_workbook):
+    """KHM 2019 revision 2 loses its last 300 bytes in the archive: a backfill keeps its
+    decision (the marts still show revision 2), says which file, and fails once the rest is
+    published; nothing is re-decided from the damaged bytes."""
+    from flows.backfill import backfill
+    from flows.nightly import nightly
+
+    write_workbook("KHM_2019_r2.xlsx", **worked_example(revision=2, context=[
+        {"item": "POP_TOTAL", "total": 1_000_000, "women": 510_000, "men": 490_000},
+        {"item": "POP_PENSIONABLE", "total": 120_000, "women": 66_000, "men": 54_000}]))
+    nightly(landing=str(tmp_path / "landing"), warehouse=str(loaded))
+    before = marts(loaded)
+    assert {r[0] for r in query(loaded, "select distinct submission_id from "
+                                "marts.coverage_sdg131 where country_iso3 = 'KHM' and "
+                                "year = 2019")} == {"KHM-2019-r2"}
+    decided = query(loaded, "select original_name, status, run_id from ops.submissions "
+                    "order by 1")
+
+    damaged = _archived(loaded, "KHM_2019_r2.xlsx")
+    damaged.chmod(0o600)
+    data = bytearray(damaged.read_bytes())
+    data[-300:] = b"\0" * 300
+    damaged.write_bytes(bytes(data))
+
+    with pytest.raises(RunFailed, match=r"archive damaged: 'KHM_2019_r2\.xlsx' \(sha256 "
+                       r"[0-9a-f]{12}\.\.\.\) at archive/ssi/.* no longer holds the bytes it "
+                       r"was landed with .*restore it from a backup.*the rest of the run "
+                       r"was published"):
+        backfill(years_from=2019, years_to=2019, countries=["KHM"], sources=["ssi"],
+                 warehouse=str(loaded))
+    assert marts(loaded) == before
+    after = {name: (status, run) for name, status, run in query(
+        loaded, "select original_name, status, run_id from ops.submissions")}
+    r2 = next(row for row in decided if row[0] == "KHM_2019_r2.xlsx")
+    assert after["KHM_2019_r2.xlsx"] == r2[1:]  # the same decision, by the same run
+    assert after["KHM_2019.xlsx"][1] != next(r for r in decided if r[0] == "KHM_2019.xlsx")[2]
+
+
+def test_a_moved_home_keeps_working(tmp_path, loaded):
+    """`mv data /srv/spf`: the state refers to archived files inside the home (and reads
+    paths recorded absolute by an older version the same way), so a backfill re-reads them
+    all and publishes the same."""
+    from flows.backfill import backfill
+
+    state = loaded.parent / "state" / "spf_state.duckdb"
+    old = duckdb.connect(str(state))
+    old.execute("update raw.ssi_files set archive_path = '/old/home/data/archive/' || "
+                "archive_path where archive_path is not null")
+    old.close()
+    before = marts(loaded)
+    moved = tmp_path / "srv" / "spf"
+    moved.parent.mkdir()
+    shutil.move(loaded.parent, moved)
+    shutil.rmtree(tmp_path / "landing")
+
+    summary = backfill(warehouse=str(moved / "spf.duckdb"))
+    assert summary["ssi"]["reread"] == {"loaded": 3}
+    assert summary["ssi"]["counts"] == {} and summary["ssi"]["landed"] == 0
+    assert marts(moved / "spf.duckdb") == before
+    recorded = query(moved / "state" / "spf_state.duckdb",
+                     "select sha256, archive_path from raw.ssi_files")
+    assert recorded and all(path == f"ssi/{sha[:2]}/{sha}.xlsx" for sha, path in recorded)

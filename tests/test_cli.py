@@ -160,13 +160,13 @@ def test_settle_leaves_young_files_for_the_next_run_and_says_so(tmp_path, write_
 
 def test_a_bug_still_shows_its_traceback(tmp_path, prefect_api):
     """Tracebacks are for bugs: an exception nobody expected (here the run's home is under
-    a file, so making its folders fails) is logged with its traceback, then the one line."""
+    a file, so making its folder fails) is logged with its traceback, then the one line."""
     (tmp_path / "landing").mkdir()
     (tmp_path / "a-file").write_text("not a folder")
     result = spf("run", "--landing", str(tmp_path / "landing"),
                  "--warehouse", str(tmp_path / "a-file" / "spf.duckdb"))
     assert result.returncode == 1
     assert "Traceback (most recent call last)" in result.stderr
-    assert "NotADirectoryError" in result.stderr
+    assert "FileExistsError" in result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith(
-        "spf: run failed: [Errno 20] Not a directory")
+        "spf: run failed: [Errno 17] File exists")

@@ -140,7 +140,8 @@ def test_feedback_for_the_rejected_french_sample(delivered, tmp_path):
     original = archived(delivered)
     before = (original.read_bytes(), original.stat().st_mode)
     out = tmp_path / "TGO_2022_r2_retour.xlsx"
-    result = write_feedback(delivered.state_db, "TGO_2022_r2.xlsx", out)
+    result = write_feedback(delivered.state_db, "TGO_2022_r2.xlsx", out,
+                            archive=delivered.archive)
     assert (result.status, result.language, result.submission_id) == (
         "rejected", "fr", "TGO-2022-r2")
 
@@ -193,19 +194,24 @@ def test_feedback_for_the_rejected_french_sample(delivered, tmp_path):
     # The same file by its sha256 prefix or its submission id; any other key is refused.
     sha = hashlib.sha256(TGO.read_bytes()).hexdigest()
     for key in (sha[:12], "TGO-2022-r2"):
-        again = write_feedback(delivered.state_db, key, tmp_path / f"{key}.xlsx")
+        again = write_feedback(delivered.state_db, key, tmp_path / f"{key}.xlsx",
+                               archive=delivered.archive)
         assert again.file == "TGO_2022_r2.xlsx" and len(again.items) == 2
     with pytest.raises(FeedbackError, match="no SSI file matches"):
-        write_feedback(delivered.state_db, "TGO-2023-r1", tmp_path / "x.xlsx")
+        write_feedback(delivered.state_db, "TGO-2023-r1", tmp_path / "x.xlsx",
+                       archive=delivered.archive)
     with pytest.raises(FeedbackError, match="nothing to send back"):
-        write_feedback(delivered.state_db, "KHM_2019.xlsx", tmp_path / "x.xlsx")
+        write_feedback(delivered.state_db, "KHM_2019.xlsx", tmp_path / "x.xlsx",
+                       archive=delivered.archive)
     with pytest.raises(FeedbackError, match="inside the archive"):
-        write_feedback(delivered.state_db, TGO.name, original.parent / "feedback.xlsx")
+        write_feedback(delivered.state_db, TGO.name, original.parent / "feedback.xlsx",
+                       archive=delivered.archive)
 
 
 def test_feedback_for_a_quarantined_submission_points_at_the_gate_rows(delivered, tmp_path):
     out = tmp_path / "TLS.xlsx"
-    result = write_feedback(delivered.state_db, "TLS_2019.xlsx", out, language="pt")
+    result = write_feedback(delivered.state_db, "TLS_2019.xlsx", out, language="pt",
+                            archive=delivered.archive)
     assert (result.status, result.language) == ("quarantined", "pt")
     book = openpyxl.load_workbook(out)
     assert book.sheetnames[0] == "Problemas"
@@ -226,7 +232,8 @@ def soffice(*args: str, profile: Path) -> subprocess.CompletedProcess:
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is absent")
 def test_libreoffice_opens_the_feedback_workbook(delivered, tmp_path):
     out = tmp_path / "feedback.xlsx"
-    write_feedback(delivered.state_db, "TGO_2022_r2.xlsx", out)
+    write_feedback(delivered.state_db, "TGO_2022_r2.xlsx", out,
+                   archive=delivered.archive)
     profile = tmp_path / "lo-profile"
     pdf = soffice("--convert-to", "pdf", "--outdir", str(tmp_path / "pdf"), str(out),
                   profile=profile)

@@ -152,7 +152,7 @@ def test_anything_else_is_recorded_once_as_rejected_saying_what_to_send(tmp_path
     # Files are archived byte for byte like any delivery; entries without bytes are not,
     # and what a link outside leads to is never read, let alone archived.
     for name, data in files.items():
-        assert Path(rows[name][3]).read_bytes() == data and rows[name][4] == len(data)
+        assert (archive / rows[name][3]).read_bytes() == data and rows[name][4] == len(data)
     for name in ("figures.xlsx", "KHM_2019.xlsx", "elsewhere", "TLS_2019.xlsx", "pipe.xlsx"):
         assert rows[name][3] is None and rows[name][4] is None, name
     assert archived_contents(archive) == set(files.values())
@@ -317,7 +317,7 @@ def test_a_file_still_being_written_is_left_for_the_next_run(tmp_path, con, writ
     write_workbook("KHM_2023.xlsx", **worked_example(year=2023))
     later = ingest(con, folder, archive)
     assert later.deferred == [] and later.counts() == {"loaded": 1}
-    assert Path(recorded(con)["KHM_2023.xlsx"][3]).read_bytes() == growing.read_bytes()
+    assert (archive / recorded(con)["KHM_2023.xlsx"][3]).read_bytes() == growing.read_bytes()
 
 
 def test_the_settle_time_leaves_young_files_for_the_next_run(tmp_path, con, write_workbook,
@@ -426,21 +426,26 @@ def test_a_nightly_run_records_and_reports_everything_in_its_landing(tmp_path, w
 
 def test_a_backfill_keeps_every_name_recorded_for_the_bytes_it_re_decides(tmp_path, con,
                                                                         write_workbook):
-    """A file recorded without country (a CSV copy, a duplicate) is re-read by every
-    backfill; its bytes' other names, out of the scope, are re-decided with it, not lost."""
+    """A copy recorded without country (a CSV copy, a duplicate) is in the scope of the
+    file whose bytes it has, and only there: a backfill of TLS touches none of KHM's names;
+    one of KHM re-decides all three together and counts them as re-read."""
     folder = tmp_path / "landing"
     workbook = write_workbook("KHM_2019.xlsx", **worked_example())
     (folder / "KHM_2019.csv").write_bytes(workbook.read_bytes())
     shutil.copy(workbook, folder / "copy of KHM_2019.xlsx")
-    assert ingest(con, folder, tmp_path / "archive").counts() == {
+    archive = tmp_path / "archive"
+    assert ingest(con, folder, archive).counts() == {
         "loaded": 1, "rejected": 1, "duplicate": 1}
     before = recorded(con)
-    redone = ssi.reprocess(con, "backfill", None, (2019, 2019), ["TLS"], reread=True)
-    assert redone.counts() == {"loaded": 1, "rejected": 1, "duplicate": 1}
+    elsewhere = ssi.reprocess(con, "backfill", archive, None, (2019, 2019), ["TLS"],
+                              reread=True)
+    assert elsewhere.outcomes == [] and recorded(con) == before
+    redone = ssi.reprocess(con, "backfill", archive, None, (2019, 2019), ["KHM"], reread=True)
+    assert redone.counts(reread=True) == {"loaded": 1, "rejected": 1, "duplicate": 1}
+    assert redone.counts() == {}
     assert {n: r[:3] for n, r in recorded(con).items()} == {
         n: r[:3] for n, r in before.items()}
     assert con.execute("select count(*) from raw.ssi_submissions").fetchall() == [(1,)]
-
 
 
 def test_a_backfill_leaves_what_was_turned_away_before_parsing(tmp_path, con):
@@ -451,4 +456,5 @@ def test_a_backfill_leaves_what_was_turned_away_before_parsing(tmp_path, con):
     (folder / "TLS_2019.xlsx").mkdir()
     (folder / "KHM_2019.xlsx").symlink_to("KHM_2019_final.xlsx")
     assert ingest(con, folder, tmp_path / "archive").counts() == {"rejected": 3}
-    assert ssi.reprocess(con, "backfill", None, None, None, reread=True).outcomes == []
+    assert ssi.reprocess(con, "backfill", tmp_path / "archive", None, None, None,
+                         reread=True).outcomes == []

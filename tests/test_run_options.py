@@ -78,7 +78,7 @@ def test_an_official_population_file_is_archived_gated_and_named(weighed_by_wpp)
     provenance = json.loads(info["population"])
     assert provenance["publisher"].startswith("United Nations")
     assert provenance["file"] == WPP_EXCERPT.name
-    archived = Path(provenance["archive_path"])
+    archived = weighed_by_wpp.parent / "archive" / provenance["archive_path"]
     assert archived.read_bytes() == WPP_EXCERPT.read_bytes()
     sources = query(weighed_by_wpp, "select distinct population_source from "
                     "marts.coverage_sdg131_regional")

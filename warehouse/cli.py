@@ -20,6 +20,7 @@ from typing import Annotated
 import typer
 
 from ingest.paths import resolve
+from ingest.terminal import printable
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="SPF Warehouse: social protection statistics and programme results.")
@@ -48,7 +49,7 @@ KeepOpt = Annotated[int | None, typer.Option(
 
 
 def _fail(message: str) -> None:
-    typer.echo(f"spf: {' '.join(str(message).split())}", err=True)
+    typer.echo(f"spf: {printable(' '.join(str(message).split()))}", err=True)
     raise typer.Exit(1)
 
 
@@ -161,6 +162,14 @@ def _progress_bars():
             yield
 
 
+class _Printable(logging.Formatter):
+    """Log lines with the names they quote escaped for the terminal (ingest/terminal.py),
+    the lines of a traceback kept apart."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return "\n".join(printable(line) for line in super().format(record).split("\n"))
+
+
 def _run_flow(kind: str, **parameters) -> None:
     """Run the nightly or the backfill flow and print its summary; one line and exit code 1
     when it fails.
@@ -177,11 +186,16 @@ def _run_flow(kind: str, **parameters) -> None:
                 from flows.nightly import nightly as flow
             else:
                 from flows.backfill import backfill as flow
-            summary = flow(**parameters)
+            from flows.tasks import send_pending_events
+
+            try:
+                summary = flow(**parameters)
+            finally:
+                send_pending_events()
         else:
             handler = logging.StreamHandler()
-            handler.setFormatter(logging.Formatter("%(asctime)s | %(levelname)-7s | %(message)s",
-                                                   "%H:%M:%S"))
+            handler.setFormatter(_Printable("%(asctime)s | %(levelname)-7s | %(message)s",
+                                            "%H:%M:%S"))
             log = logging.getLogger("spf")
             log.addHandler(handler)
             log.setLevel(logging.INFO)
@@ -277,7 +291,8 @@ def feedback(
     except RunFailed as error:
         _fail(str(error))
     counts = {kind: sum(i.kind == kind for i in result.items) for kind in ("error", "warning")}
-    typer.echo(f"{result.path}: {result.file} ({result.status}), {counts['error']} problem(s) "
+    typer.echo(f"{result.path}: {printable(result.file)} ({result.status}), "
+               f"{counts['error']} problem(s) "
                f"and {counts['warning']} warning(s), in {result.language}")
 
 
@@ -300,8 +315,8 @@ def release(
         result = quarantine.release(resolve(warehouse), file, accept, note)
     except RunFailed as error:
         _fail(str(error))
-    typer.echo(f"{result['file']}: {result['status']}"
-               + (f" ({result['reason']})" if result["reason"] else ""))
+    typer.echo(printable(f"{result['file']}: {result['status']}"
+                         + (f" ({result['reason']})" if result["reason"] else "")))
     if result["status"] != "loaded":
         raise typer.Exit(1)
     typer.echo("run `spf run` (or wait for the nightly run) to publish it")

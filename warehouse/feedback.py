@@ -42,9 +42,16 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
 from ingest import codes
+from ingest.archive import ArchiveDamaged, verified
 from ingest.paths import Paths
 from ingest.ssi_labels import COLUMNS, END_OF_TABLE, LANGUAGES, normalise_label
-from ingest.ssi_workbook import COLUMN_LOOKUPS, COVER_LOOKUP, SHEET_LOOKUP, submission_id
+from ingest.ssi_workbook import (
+    COLUMN_LOOKUPS,
+    COVER_LOOKUP,
+    SHEET_LOOKUP,
+    size_problem,
+    submission_id,
+)
 from warehouse.feedback_messages import MESSAGES
 from warehouse.runs import RunFailed
 
@@ -150,8 +157,8 @@ def _connect(source: Path | str | duckdb.DuckDBPyConnection):
     return duckdb.connect(str(path), read_only=True), True
 
 
-FILE_COLUMNS = ("sha256, original_name, archive_path, status, problems, submission_id, "
-                "country_iso3, reference_year, revision, size_bytes")
+FILE_COLUMNS = ("sha256", "original_name", "archive_path", "status", "problems",
+                "submission_id", "country_iso3", "reference_year", "revision", "size_bytes")
 
 
 def find_file(con: duckdb.DuckDBPyConnection, key: str) -> dict:
@@ -177,8 +184,13 @@ def find_file(con: duckdb.DuckDBPyConnection, key: str) -> dict:
         listed = "; ".join(f"{name} ({status}, {sha[:12]})" for sha, name, status in matches)
         raise FeedbackError(f"{key!r} matches several files: {listed}; give the file name "
                             "or more of the sha256")
+    present = {c for (c,) in con.execute(
+        "select column_name from duckdb_columns() where schema_name = 'raw' "
+        "and table_name = 'ssi_files' and database_name = current_database()").fetchall()}
+    # The published raw layer, read while a run holds the state, has no archive paths.
+    columns = ", ".join(c if c in present else f"null as {c}" for c in FILE_COLUMNS)
     cursor = con.execute(f"""
-        select {FILE_COLUMNS} from raw.ssi_files where sha256 = ?
+        select {columns} from raw.ssi_files where sha256 = ?
         order by status = 'duplicate', processed_at, original_name""", [shas[0]])
     names = [d[0] for d in cursor.description]
     return dict(zip(names, cursor.fetchone(), strict=True))
@@ -228,6 +240,8 @@ def read_sheets(path: Path | str | None) -> list[_Sheet] | None:
     """Every sheet of an archived workbook, values only, in its order; None when it cannot
     be read as a workbook (encrypted, damaged, too large, no file). Only reads the file."""
     if not path or not Path(path).is_file() or Path(path).stat().st_size > MAX_FILE_BYTES:
+        return None
+    if size_problem(path) is not None:  # a sheet calamine would size beyond any workbook
         return None
     try:
         book = CalamineWorkbook.from_path(str(path))
@@ -591,7 +605,8 @@ def _write(out: Path, record: dict, status: str, language: str, items: list[Item
     wb.properties.creator = "SPF Warehouse"
     wb.properties.title = text("title", language)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.stem}-", suffix=".xlsx")
+    # A short temporary name: the final one may already take the 255 bytes a name may have.
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=".feedback-", suffix=".xlsx")
     os.close(fd)
     try:
         wb.save(tmp)
@@ -607,15 +622,19 @@ def _write(out: Path, record: dict, status: str, language: str, items: list[Item
 
 def write_feedback(state: Path | str | duckdb.DuckDBPyConnection, key: str, out: Path | str,
                    warehouse: Path | str | duckdb.DuckDBPyConnection | None = None,
-                   language: str | None = None, today: dt.date | None = None) -> Feedback:
+                   language: str | None = None, today: dt.date | None = None,
+                   archive: Path | None = None) -> Feedback:
     """Write the feedback workbook of the SSI file `key` (a file name, sha256 prefix or
     submission id, as `spf status` shows them) to `out`, a new .xlsx.
 
     `state` is the pipeline's state (its file, or an open connection), or a published
     warehouse (its raw layer has the same tables); `warehouse` is the published warehouse
     (its file, or an open connection) whose `ops.submission_checks` gives the warnings of
-    a loaded submission. `language` (en, fr, es, pt) overrides the submission's. Raises
-    FeedbackError when the key names no file, several, or one with nothing to send back.
+    a loaded submission. `language` (en, fr, es, pt) overrides the submission's. `archive`
+    is the home's archive, where the workbook is copied from once its bytes are checked
+    (None: the feedback lists the problems without a copy of the workbook). Raises
+    FeedbackError when the key names no file, several, or one with nothing to send back,
+    or when its archived bytes are not those it was landed with.
     """
     if language is not None and language not in LANGUAGES:
         raise FeedbackError(f"language {language!r}: use one of {', '.join(LANGUAGES)}")
@@ -628,11 +647,16 @@ def write_feedback(state: Path | str | duckdb.DuckDBPyConnection, key: str, out:
         if owned:
             con.close()
     status = record["status"]
-    archived = Path(record["archive_path"]) if record["archive_path"] else None
     out = Path(out).expanduser().resolve()
-    if archived is not None and (out == archived.resolve() or out.is_relative_to(
-            archived.resolve().parents[2])):
+    if archive is not None and out.is_relative_to(archive.resolve()):
         raise FeedbackError(f"{out} is inside the archive, which is never written to")
+    archived = None
+    if archive is not None and record["archive_path"]:
+        try:
+            archived = verified(archive, record["archive_path"], record["sha256"],
+                                record["original_name"])
+        except ArchiveDamaged as damaged:
+            raise FeedbackError(str(damaged)) from None
     problems = _problems(record) if status in ("rejected", "quarantined") else []
     checks = _warnings(warehouse, record["submission_id"]) if status == "loaded" else []
     if not problems and not checks:
@@ -677,7 +701,8 @@ def feedback_for(paths: Paths, key: str, out: Path | str, language: str | None =
     raw layer of the published warehouse; warnings from the published warehouse."""
     con = _records(paths)
     try:
-        return write_feedback(con, key, out, warehouse=paths.warehouse, language=language)
+        return write_feedback(con, key, out, warehouse=paths.warehouse, language=language,
+                              archive=paths.archive)
     finally:
         con.close()
 
@@ -696,7 +721,7 @@ def _write_batch(paths: Paths, jobs: list[tuple[str, str]]) -> list[str | None]:
     try:
         for key, out in jobs:
             try:
-                write_feedback(con, key, out, warehouse=published)
+                write_feedback(con, key, out, warehouse=published, archive=paths.archive)
                 done.append(None)
             except FeedbackError as nothing:
                 done.append(str(nothing))

@@ -487,6 +487,96 @@ MESSAGES: dict[str, dict[str, str]] = {
         "pt": "Apague as linhas abaixo da tabela (mesmo as vazias ou só formatadas), guarde e "
               "envie de novo.",
     },
+    "rule_too_many_cells": {
+        "en": "A sheet may span at most 2,000,000 cells (rows x columns, from A1 to its last "
+              "used cell).",
+        "fr": "Une feuille peut s'étendre sur au plus 2 000 000 de cellules (lignes x "
+              "colonnes, de A1 à sa dernière cellule utilisée).",
+        "es": "Una hoja puede abarcar como máximo 2.000.000 de celdas (filas x columnas, de A1 "
+              "a su última celda usada).",
+        "pt": "Uma folha pode abranger no máximo 2 000 000 de células (linhas x colunas, de A1 "
+              "à sua última célula usada).",
+    },
+    "do_too_many_cells": {
+        "en": "Delete the rows and columns beyond the table (even empty or only formatted "
+              "ones), save and send again.",
+        "fr": "Supprimez les lignes et les colonnes au-delà du tableau (même vides ou "
+              "seulement mises en forme), enregistrez et renvoyez le classeur.",
+        "es": "Elimine las filas y columnas más allá de la tabla (incluso las vacías o solo "
+              "con formato), guarde y envíe de nuevo.",
+        "pt": "Elimine as linhas e colunas para além da tabela (mesmo as vazias ou só "
+              "formatadas), guarde e envie de novo.",
+    },
+    "rule_number_too_large": {
+        "en": "A figure is larger than the inquiry allows: at most 10,000,000,000 persons, "
+              "10^18 in national currency, a four-digit year.",
+        "fr": "Un chiffre dépasse ce que l'enquête admet : au plus 10 000 000 000 de "
+              "personnes, 10^18 en monnaie nationale, une année à quatre chiffres.",
+        "es": "Una cifra supera lo que admite la encuesta: como máximo 10.000.000.000 de "
+              "personas, 10^18 en moneda nacional, un año de cuatro cifras.",
+        "pt": "Um número excede o que o inquérito admite: no máximo 10 000 000 000 de "
+              "pessoas, 10^18 em moeda nacional, um ano de quatro algarismos.",
+    },
+    "do_number_too_large": {
+        "en": "Correct the figure (check its unit and that no digits were repeated), or write "
+              "'..' if it is not known, and send again.",
+        "fr": "Corrigez le chiffre (vérifiez son unité et qu'aucun chiffre n'a été répété), ou "
+              "écrivez '..' s'il n'est pas connu, et renvoyez le classeur.",
+        "es": "Corrija la cifra (verifique su unidad y que no se hayan repetido dígitos), o "
+              "escriba '..' si no se conoce, y envíe de nuevo.",
+        "pt": "Corrija o número (verifique a sua unidade e que nenhum algarismo foi "
+              "repetido), ou escreva '..' se não for conhecido, e envie de novo.",
+    },
+    "rule_bad_file_name": {
+        "en": "The file's name is not valid Unicode text (UTF-8), so it cannot be recorded as "
+              "it was written.",
+        "fr": "Le nom du fichier n'est pas un texte Unicode valide (UTF-8) : il ne peut pas "
+              "être enregistré tel qu'il a été écrit.",
+        "es": "El nombre del archivo no es texto Unicode válido (UTF-8): no puede registrarse "
+              "tal como fue escrito.",
+        "pt": "O nome do ficheiro não é texto Unicode válido (UTF-8): não pode ser registado "
+              "tal como foi escrito.",
+    },
+    "do_bad_file_name": {
+        "en": "Rename the file using letters without accents, digits, '-' and '_' (e.g. "
+              "SEN_2022_r1.xlsx) and send it again.",
+        "fr": "Renommez le fichier avec des lettres sans accents, des chiffres, '-' et '_' "
+              "(par ex. SEN_2022_r1.xlsx) et renvoyez-le.",
+        "es": "Cambie el nombre del archivo usando letras sin tildes, dígitos, '-' y '_' (p. "
+              "ej. SEN_2022_r1.xlsx) y envíelo de nuevo.",
+        "pt": "Mude o nome do ficheiro usando letras sem acentos, algarismos, '-' e '_' (p. "
+              "ex. SEN_2022_r1.xlsx) e envie-o de novo.",
+    },
+    "rule_name_too_long": {
+        "en": "A file's name may have at most 200 characters.",
+        "fr": "Le nom d'un fichier peut compter au plus 200 caractères.",
+        "es": "El nombre de un archivo puede tener como máximo 200 caracteres.",
+        "pt": "O nome de um ficheiro pode ter no máximo 200 caracteres.",
+    },
+    "do_name_too_long": {
+        "en": "Give the file a shorter name (e.g. KHM_2022_r1.xlsx) and send it again.",
+        "fr": "Donnez au fichier un nom plus court (par ex. KHM_2022_r1.xlsx) et renvoyez-le.",
+        "es": "Dé al archivo un nombre más corto (p. ej. KHM_2022_r1.xlsx) y envíelo de "
+              "nuevo.",
+        "pt": "Dê ao ficheiro um nome mais curto (p. ex. KHM_2022_r1.xlsx) e envie-o de novo.",
+    },
+    "rule_too_deep": {
+        "en": "Workbooks are looked for at most 20 folders below the landing folder.",
+        "fr": "Les classeurs sont cherchés au plus 20 dossiers sous le dossier de dépôt.",
+        "es": "Los libros se buscan como máximo 20 carpetas por debajo de la carpeta de "
+              "entrega.",
+        "pt": "Os livros são procurados no máximo 20 pastas abaixo da pasta de entrega.",
+    },
+    "do_too_deep": {
+        "en": "Move the SSI workbooks at most 20 folders below the landing folder, or send "
+              "them again.",
+        "fr": "Déplacez les classeurs de l'enquête au plus 20 dossiers sous le dossier de "
+              "dépôt, ou renvoyez-les.",
+        "es": "Mueva los libros de la encuesta como máximo 20 carpetas por debajo de la "
+              "carpeta de entrega, o envíelos de nuevo.",
+        "pt": "Mova os livros do inquérito no máximo 20 pastas abaixo da pasta de entrega, ou "
+              "envie-os de novo.",
+    },
     "rule_too_large": {
         "en": "A workbook of the inquiry weighs at most 50 MB (500 MB unpacked).",
         "fr": "Un classeur de l'enquête pèse au plus 50 Mo (500 Mo décompressé).",

@@ -91,7 +91,8 @@ def reprocess_ssi(paths: Paths, run_id: str, scope: Scope, reread: bool,
 
     def load(con: duckdb.DuckDBPyConnection, gate: SourceGate) -> Report:
         found = ssi.land(con, landing, paths.archive, settle_seconds) if landing else None
-        return ssi.reprocess(con, run_id, found, span, scope["countries"], reread, gate)
+        return ssi.reprocess(con, run_id, paths.archive, found, span, scope["countries"],
+                             reread, gate)
 
     return _load(paths, SSI, f"{run_id}-ssi-backfill", load)
 
@@ -106,7 +107,7 @@ def reprocess_rmt(paths: Paths, run_id: str, reread: bool, rmt_dir: Path | None 
     _folder(rmt_dir, "RMT export folder")
 
     def load(con: duckdb.DuckDBPyConnection, gate: SourceGate) -> Report:
-        redone = rmt.reprocess(con, run_id, gate) if reread else Report([])
+        redone = rmt.reprocess(con, run_id, paths.archive, gate) if reread else Report([])
         return redone + _new_rmt(con, paths, run_id, rmt_dir, rmt_url, fetch_pages, gate)
 
     return _load(paths, RMT, f"{run_id}-rmt-backfill", load)

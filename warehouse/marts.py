@@ -20,7 +20,7 @@ from expectations.sources import POPULATION, SourceGate
 from ingest import population
 from ingest.paths import Paths
 from ingest.problems import describe
-from warehouse import build, history, publish
+from warehouse import build, history, journal, publish
 from warehouse.runs import GateBlocked, RunFailed
 from warehouse.summary import BuildSummary, GateSummary, Rejection, validations
 
@@ -218,16 +218,32 @@ def validate_marts(paths: Paths, run_id: str, rebuilt: list[str] | None = None
 
 
 def publish_marts(paths: Paths, run_id: str, kind: str, options: BuildOptions,
-                  note: str | None = None) -> history.PublicationChanges:
+                  summary: dict | None = None, note: str | None = None
+                  ) -> history.PublicationChanges:
     """Record the publication in the build, replace the published warehouse by it and its
     dbt documentation by the build's, keep it among the last publications, and say what it
-    changed against the one before."""
+    changed against the one before.
+
+    `summary`, the run's so far, is journaled with the publication's id before the rename
+    (warehouse/journal.py): should the run die after it, the next one finishes the rest."""
     publication = history.record_publication(
         paths.build, paths.warehouse, run_id, kind, note, options.reporting_date,
         kept=paths.publications)
+    journal.kill_point("recorded")
+    if summary is not None:
+        journal.save(paths, {**summary, "pending_publication": publication})
     publish.publish(paths.build, paths.warehouse)
+    journal.kill_point("renamed")
+    return after_publishing(paths, publication, options.keep_publications)
+
+
+def after_publishing(paths: Paths, publication: str, keep: int | None = None
+                     ) -> history.PublicationChanges:
+    """What follows the rename: the build's dbt documentation in place, the publication
+    kept, compared with the one before, the oldest pruned. Done again by the next run
+    when a crash cut it off (warehouse/pipeline.py `finish_interrupted`)."""
     publish.replace_file(paths.dbt_target / "static_index.html", paths.dbt_docs / "index.html")
-    return history.after_publication(paths, publication, options.keep_publications)
+    return history.after_publication(paths, publication, keep)
 
 
 def discard_build(paths: Paths) -> None:

@@ -22,7 +22,7 @@ from ingest import rmt_api
 from ingest.paths import SAMPLE_RMT_DIR, SAMPLE_SSI_DIR, Paths, make_private, resolve
 from ingest.reference import COUNTRY_CODES
 from ingest.rmt_api import FetchFailed
-from warehouse import loads, marts, report, review
+from warehouse import history, journal, loads, marts, report, review
 from warehouse.loads import FetchPages
 from warehouse.marts import BuildOptions
 from warehouse.runs import (
@@ -156,33 +156,98 @@ def run_frame(warehouse: str | None, kind: str, how: Orchestration
               ) -> Iterator[tuple[Paths, str, RunSummary]]:
     """One writer at a time, a summary that always gets reported, and a clear failure.
 
-    Yields the run's paths, id and summary; the body fills the summary in.
+    Yields the run's paths, id and summary; the body fills the summary in. A run refused
+    because another holds the lock writes nothing. The run first finishes what an earlier
+    run left undone (warehouse/journal.py), and keeps its own journal until its
+    publication is kept, its submissions reviewed and its page written.
     """
     paths = resolve(warehouse)
     run_id = new_run_id()
     summary = RunSummary(run_id=run_id, kind=kind, warehouse=str(paths.warehouse),
                          published=False)
-    try:
-        with writer_lock(paths):
+    with writer_lock(paths):
+        try:
             make_private(paths)
             stale = discard_stale_builds(paths)
             if stale:
                 how.log.warning("removed builds left by an interrupted run: %s", ", ".join(stale))
+            finish_interrupted(paths, run_id, how)
             yield paths, run_id, summary
             fail_if_a_source_failed(summary)
-    except Exception as error:
-        summary["error"] = str(error)
-        raise
-    finally:
-        summary["report"] = step(how, summary, how.report, paths, summary)
+        except Exception as error:
+            summary["error"] = str(error)
+            raise
+        finally:
+            summary["report"] = step(how, summary, how.report, paths, summary)
+            journal.kill_point("reported")
+            pending = journal.read(paths, run_id).get("pending_publication")
+            if is_finished(summary, pending):
+                journal.done(paths, run_id)
+            else:  # the next run finishes it, from what this one knew at its end
+                journal.save(paths, {**summary, "pending_publication": pending})
+
+
+def _to_review(summary: RunSummary) -> bool:
+    return any(s["status"] != "duplicate" for s in summary.get("ssi", {}).get("submissions", []))
+
+
+def is_finished(summary: RunSummary, pending_publication: str | None) -> bool:
+    """Whether nothing of a run is left to do: the publication it was renaming into place
+    (`pending_publication`) is kept, which publish_marts returning says, and its submissions
+    are reviewed, or it has none."""
+    return (not pending_publication or summary["published"]) and \
+        (not _to_review(summary) or "review" in summary)
+
+
+def published_id(paths: Paths) -> str | None:
+    """The id of the publication in place (warehouse/history.py)."""
+    rows = history.history(paths.warehouse, lists=False) if paths.warehouse.exists() else []
+    return rows[-1]["publication_id"] if rows else None
+
+
+def finish_interrupted(paths: Paths, run_id: str, how: Orchestration,
+                       after_publishing: bool = False) -> None:
+    """Finish the runs that a crash (kill -9, a full disk) cut off, from their journals.
+
+    One whose publication was renamed into place gets it kept and compared, its dbt
+    documentation, its submissions reviewed and its page written, before this run
+    publishes anything on top. One that stopped before its rename has its loads in the
+    state, which this run publishes: `after_publishing`, its submissions are reviewed on
+    that publication and its page written.
+    """
+    current = published_id(paths)
+    for earlier in journal.pending(paths):
+        if earlier["run_id"] == run_id:
+            continue
+        pid = earlier.get("pending_publication")
+        if pid and not earlier["published"] and pid == current:
+            earlier["publication"] = marts.after_publishing(
+                paths, pid, earlier.get("keep_publications"))
+            earlier["published"] = True
+        elif not earlier["published"] and not after_publishing:
+            continue
+        if _to_review(earlier) and "review" not in earlier and paths.warehouse.exists():
+            earlier["review"] = review.review_submissions(paths, earlier)
+        earlier["finished_by"] = run_id
+        how.log.warning("finished run %s, interrupted before: %s", earlier["run_id"],
+                        "its publication kept, submissions reviewed, page written"
+                        if earlier["published"] else "its submissions reviewed on this "
+                        "run's publication, page written")
+        how.report(paths, earlier)
+        journal.done(paths, earlier["run_id"])
 
 
 def fail_if_a_source_failed(summary: RunSummary) -> None:
-    """After publishing the rest, fail the run when a fetch from the API failed for good."""
+    """After publishing the rest, fail the run when a fetch from the API failed for good, or
+    an archived delivery could not be read again as it was landed."""
     error = summary.get("rmt", {}).get("error")
     if error:
         raise RunFailed(f"project reports not loaded: {error} (the rest of the run was "
                         "published; the next run fetches them again)")
+    damaged = [d for source in SOURCES for d in summary.get(source, {}).get("damaged", [])]
+    if damaged:
+        more = f" (and {len(damaged) - 1} more: see the run summary)" if len(damaged) > 1 else ""
+        raise RunFailed(f"{damaged[0]}{more}; the rest of the run was published")
 
 
 def rebuild_and_publish(paths: Paths, run_id: str, summary: RunSummary, how: Orchestration,
@@ -200,21 +265,29 @@ def rebuild_and_publish(paths: Paths, run_id: str, summary: RunSummary, how: Orc
     if not force and marts.is_current(paths, options):
         how.log.info("nothing new since the last publication; warehouse unchanged")
         return
+    journal.save(paths, summary)
+    journal.kill_point("loaded")
     try:
         summary["build"] = step(how, summary, marts.build_marts, paths, run_id, options,
                                 full=force)
+        journal.kill_point("built")
         summary["marts_gate"] = step(how, summary, marts.validate_marts, paths, run_id,
                                      summary["build"]["rebuilt"])
+        journal.kill_point("gated")
+        summary["keep_publications"] = options.keep_publications
         summary["publication"] = step(how, summary, marts.publish_marts, paths, run_id,
-                                      summary["kind"], options)
+                                      summary["kind"], options, dict(summary))
         summary["published"] = True
+        journal.kill_point("kept")
     except GateBlocked as blocked:
         summary["marts_gate"] = blocked.summary
         raise
     finally:
         marts.discard_build(paths)
-    if summary.get("ssi", {}).get("submissions"):
+    if _to_review(summary):
         summary["review"] = step(how, summary, review.review_submissions, paths, summary)
+        journal.kill_point("reviewed")
+    finish_interrupted(paths, run_id, how, after_publishing=True)
 
 
 def nightly(warehouse: str | None = None, landing: str | None = None,

@@ -7,6 +7,7 @@ import duckdb
 from expectations.gates import gates_for
 from expectations.sources import RMT, SSI, SourceGate
 from ingest import raw, rmt, ssi
+from ingest.archive import ArchiveDamaged
 from ingest.paths import Paths
 from warehouse.runs import RunFailed, new_run_id, writer_lock
 
@@ -63,8 +64,9 @@ def release(paths: Paths, key: str, accept: bool, note: str | None) -> dict[str,
                                               f"{run_id}-release")
         con = raw.connect_state(paths.state_db)
         try:
-            outcome = source.release(con, key, run_id, gate=gate, note=note).outcomes[0]
-        except LookupError as error:
+            outcome = source.release(con, key, run_id, paths.archive, gate=gate,
+                                     note=note).outcomes[0]
+        except (LookupError, ArchiveDamaged) as error:
             raise RunFailed(str(error)) from None
         finally:
             con.close()

@@ -70,13 +70,20 @@ def _source(source: str, part: SourceSummary, backfill: bool) -> list[Line]:
     """How many files came, what became of them, every one not loaded, and what the landing
     ignored or left for the next run."""
     _, _, what = SOURCES[source]
-    counts = ", ".join(f"{n} {status}" for status, n in sorted(part["counts"].items()))
-    first = f"{part['landed']} {'' if backfill else 'new '}{what}" + (
-        f" ({counts})" if counts else "")
+
+    def by_status(counts: dict[str, int]) -> str:
+        listed = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+        return f" ({listed})" if listed else ""
+
+    first = f"{part['landed']} new {what}{by_status(part['counts'])}"
+    if backfill or "reread" in part:
+        reread = part.get("reread", {})
+        first = f"{sum(reread.values())} re-read from the archive{by_status(reread)}, {first}"
     if part.get("new_versions"):
         first += f", {part['new_versions']} intervention version(s) loaded"
     lines = [Line(first)] + [Line(f"{r['status']}: {r['file']}: {r['reason']}")
                              for r in part["rejected"]]
+    lines += [Line(damaged) for damaged in part.get("damaged", [])]
     if part.get("ignored"):
         lines.append(Line(f"{part['ignored']} ignored: Excel lock files or hidden files"))
     left = left_for_next_run(part)
@@ -154,6 +161,9 @@ def sections(summary: RunSummary, docs: Path | None) -> list[tuple[str, list[Lin
     run = [Line(f"{summary['kind']} {summary['run_id']}: {outcome(summary)}")]
     if summary.get("scope"):
         run.append(Line(f"scope: {describe_scope(summary['scope'])}"))
+    if summary.get("finished_by"):
+        run.append(Line(f"interrupted (killed, or out of disk space) and finished by run "
+                        f"{summary['finished_by']}"))
     out: list[tuple[str, list[Line] | Table]] = [("Run", run + _built(summary, docs))]
     review = _review(summary, docs)
     if review:

@@ -44,8 +44,10 @@ class SourceSummary(TypedDict):
     """What one source brought in this run."""
 
     source: str  # ssi | rmt
-    landed: int  # files landed (workbooks, page bodies)
-    counts: dict[str, int]  # deliveries by status
+    landed: int  # files newly landed (workbooks, page bodies)
+    counts: dict[str, int]  # new deliveries by status
+    reread: NotRequired[dict[str, int]]  # deliveries decided again from the archive, by status
+    damaged: NotRequired[list[str]]  # archived deliveries whose bytes no longer match: kept
     rejected: list[Rejection]  # every delivery not loaded
     validations: list[Validation]
     submissions: NotRequired[list[SubmissionReview]]  # ssi: every delivery of the run
@@ -113,6 +115,9 @@ class RunSummary(TypedDict):
     error: NotRequired[str]
     timings: NotRequired[dict[str, dict[str, float]]]  # step -> seconds, peak_rss_mib
     report: NotRequired[str]  # the run's summary page
+    keep_publications: NotRequired[int]  # how many publications the run keeps
+    pending_publication: NotRequired[str | None]  # journal: the publication being renamed
+    finished_by: NotRequired[str]  # the run that finished this one after a crash
 
 
 def validations(results: list[GateResult]) -> list[Validation]:
@@ -124,7 +129,8 @@ def validations(results: list[GateResult]) -> list[Validation]:
 def source_summary(source: str, report: Report, results: list[GateResult]) -> SourceSummary:
     """A source's part of the summary, from its report and its gate's results."""
     summary = SourceSummary(
-        source=source, landed=sum(o.files for o in report.outcomes), counts=report.counts(),
+        source=source, landed=sum(o.files for o in report.outcomes if o.key not in report.reread),
+        counts=report.counts(),
         rejected=[Rejection(file=o.name, status=o.status, reason_code=o.reason_code,
                             reason=o.reason_message) for o in report.not_loaded()],
         validations=validations(results))
@@ -134,6 +140,10 @@ def source_summary(source: str, report: Report, results: list[GateResult]) -> So
     reviews = [review for o in report.outcomes if (review := o.review()) is not None]
     if reviews:
         summary["submissions"] = [SubmissionReview(**review) for review in reviews]
+    if report.reread:
+        summary["reread"] = report.counts(reread=True)
+    if report.damaged:
+        summary["damaged"] = list(report.damaged)
     if report.error:
         summary["error"] = report.error
     if report.ignored:
