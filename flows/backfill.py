@@ -10,7 +10,7 @@ from prefect import flow
 from flows.nightly import PREFECT_RUN_LOGGERS
 from flows.tasks import ProgressArtifacts, orchestration
 from ingest import progress
-from warehouse import pipeline
+from warehouse.run import pipeline
 
 pipeline.without_expected_tracebacks(*PREFECT_RUN_LOGGERS)  # as the nightly flow does
 

@@ -8,9 +8,9 @@ from prefect import flow
 
 from flows.tasks import ProgressArtifacts, orchestration
 from ingest import progress
-from warehouse import pipeline
+from warehouse.run import pipeline
 
-# An expected failure (warehouse/runs.py RunFailed) is logged in one line; a bug keeps its
+# An expected failure (warehouse/shared/errors.py RunFailed) is logged in one line; a bug keeps its
 # traceback. These are the loggers Prefect's engine logs a failed flow run and task run to.
 PREFECT_RUN_LOGGERS = ("prefect.flow_runs", "prefect.task_runs")
 pipeline.without_expected_tracebacks(*PREFECT_RUN_LOGGERS)

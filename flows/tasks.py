@@ -1,4 +1,4 @@
-"""The Prefect side of a run: each step of `warehouse/pipeline.py` as a task, the API fetch
+"""The Prefect side of a run: each step of `warehouse/run/pipeline.py` as a task, the API fetch
 with its retries, the RMT token from the environment or a Secret block, the artifact.
 
 Tasks are named for what they do, after the functions they run. Only the task that talks
@@ -18,8 +18,9 @@ from prefect.cache_policies import NO_CACHE
 from ingest import rmt_api
 from ingest.paths import Paths
 from ingest.redaction import Scrubber
-from warehouse import loads, marts, pipeline, report, review
-from warehouse.summary import RunSummary
+from warehouse.review import submissions
+from warehouse.run import loads, pipeline, report, steps
+from warehouse.shared.summary import RunSummary
 
 
 def read_secret_block(name: str) -> str | None:
@@ -107,8 +108,8 @@ class ProgressArtifacts:
 
 TASKS = {step: task(step, name=step.__name__, cache_policy=NO_CACHE) for step in (
     loads.ingest_ssi, loads.ingest_rmt, loads.reprocess_ssi, loads.reprocess_rmt,
-    marts.build_marts, marts.validate_marts, marts.publish_marts,
-    review.review_submissions, report_run)}
+    steps.build_marts, steps.validate_marts, steps.publish_marts,
+    submissions.review_submissions, report_run)}
 
 
 def run_task(step, *args, **kwargs):

@@ -36,9 +36,9 @@ class Paths:
     documentation of the published marts in `dbt_docs`; `gx_root`, GX's
     runtime project; `logs`; `dbt_target`, dbt's artefacts (manifest, partial parse);
     `population`, where an operator may place an official population file (see
-    warehouse/marts.py); `feedback`, the workbooks to send back to countries (private:
+    warehouse/run/steps.py); `feedback`, the workbooks to send back to countries (private:
     they copy their workbooks); `publications`, the last publications kept read-only
-    (`<publication_id>.duckdb`, see warehouse/history.py); `lock`, held by the one run
+    (`<publication_id>.duckdb`, see warehouse/publication/); `lock`, held by the one run
     allowed to write at a time.
     Beside the warehouse: `build`, the next warehouse, built and gated there so that
     publishing is a rename (one name for every run, so dbt's profile does not change and

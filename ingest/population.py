@@ -1,7 +1,7 @@
 """Reference total population by country and year, for weights and population shares.
 
 `marts.coverage_sdg131_regional.population_share_reporting` (and nothing else) is weighted by
-it. The build writes one population into `raw.ref_population` (`warehouse/build.py`
+it. The build writes one population into `raw.ref_population` (`warehouse/run/build.py`
 `copy_raw`), which the dbt model `reference_population` (schema `ref`) reads: the bundled
 World Bank seed by default, or an official UN WPP file an operator points the pipeline at
 (`load_population`). Every row says where its figure comes from.

@@ -14,8 +14,8 @@ from conftest import worked_example
 from typer.testing import CliRunner
 
 from ingest.paths import resolve
-from warehouse import build, pipeline
 from warehouse.cli import app
+from warehouse.run import build, pipeline
 
 runner = CliRunner()
 OLD_DUCKDB = "duckdb==1.5.*"

@@ -15,7 +15,7 @@ import pytest
 from conftest import clone, intervention, query, worked_example, write_export
 from typer.testing import CliRunner
 
-from warehouse.runs import RunFailed
+from warehouse.shared.errors import RunFailed
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 MARTS = ("coverage_sdg131", "coverage_sdg131_regional", "sp_expenditure", "dim_country",

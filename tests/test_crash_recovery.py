@@ -4,7 +4,7 @@ with their feedback workbooks, the page written); and a run refused by the lock 
 nothing.
 
 The killed run lands a new good workbook and a bad one on a published installation;
-$SPF_KILL_AT (warehouse/journal.py) names where it dies.
+$SPF_KILL_AT (warehouse/run/journal.py) names where it dies.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from conftest import clone, query, worked_example
 from filelock import FileLock
 
 from ingest.paths import resolve
-from warehouse import history, journal, pipeline
-from warehouse.runs import PipelineBusy
+from warehouse.publication import kept, records
+from warehouse.run import journal, pipeline
+from warehouse.shared.errors import PipelineBusy
 
 SPF = Path(sys.executable).with_name("spf")
 
@@ -61,12 +62,12 @@ def assert_nothing_lost(warehouse: Path, killed: dict) -> None:
     assert query(warehouse, "select distinct submission_id from marts.coverage_sdg131 "
                  "order by 1") == [("KHM-2019-r1",), ("TLS-2019-r1",)]
     # Every publication so far is kept, and readable as of its id.
-    rows = history.publications(paths)
+    rows = kept.publications(paths)
     assert [r["publication_id"] for r in rows] == [
-        history.publication_id(n) for n in range(1, len(rows) + 1)]
+        records.publication_id(n) for n in range(1, len(rows) + 1)]
     for row in rows:
-        kept = history.resolve_publication(paths, row["publication_id"])
-        assert kept == paths.publications / f"{row['publication_id']}.duckdb"
+        found = kept.resolve_publication(paths, row["publication_id"])
+        assert found == paths.publications / f"{row['publication_id']}.duckdb"
     # The killed run's submissions are reviewed: the bad one has its feedback workbook.
     assert len(list(paths.feedback.glob("LAO_2019.*.feedback.xlsx"))) == 1
     page = paths.docs / "runs" / f"{killed['run_id']}.html"

@@ -85,7 +85,7 @@ def test_the_dbt_docs_of_the_published_marts_open_in_chromium(tmp_path, write_wo
     from selenium.webdriver.support.ui import WebDriverWait
 
     from ingest.paths import DBT_PROJECT_DIR, resolve
-    from warehouse import pipeline
+    from warehouse.run import pipeline
 
     write_workbook("good.xlsx", **worked_example())
     warehouse = tmp_path / "wh" / "spf.duckdb"

@@ -10,7 +10,7 @@ import yaml
 
 from ingest import raw
 from ingest.paths import DBT_PROJECT_DIR
-from warehouse import build
+from warehouse.run import build
 
 
 def defined_unit_tests() -> set[str]:

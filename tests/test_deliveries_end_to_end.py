@@ -16,7 +16,7 @@ from test_workbook_corpus import BAD_WORKBOOKS, EXPECTED
 
 from ingest.paths import SAMPLE_SSI_DIR, resolve
 from ingest.ssi_workbook import MAX_FILE_BYTES
-from warehouse import pipeline
+from warehouse.run import pipeline
 
 # Counts of deliveries turned away are what differs between the two runs, by design.
 TURNED_AWAY = {"ssi_reporting_status": ("rejected_deliveries", "quarantined_deliveries",

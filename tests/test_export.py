@@ -19,8 +19,8 @@ import pytest
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
-from warehouse import export as ex
-from warehouse.export import ExportError, export
+from warehouse.access import export as ex
+from warehouse.access.export import ExportError, export
 
 # Columns and types as in the published warehouse (duckdb_columns() of data/spf.duckdb).
 DDL = """

@@ -18,9 +18,9 @@ from python_calamine import CalamineWorkbook
 
 from ingest.paths import REPO_ROOT, SAMPLE_SSI_DIR, resolve
 from ingest.samples.workbook import write_ssi_workbook
-from warehouse import feedback
-from warehouse.feedback import FeedbackError, write_feedback
-from warehouse.feedback_messages import MESSAGES
+from warehouse.review.feedback import FeedbackError, write_feedback
+from warehouse.review.messages import MESSAGES
+from warehouse.review.submissions import feedback
 
 LANGUAGES = ("en", "fr", "es", "pt")
 TGO = SAMPLE_SSI_DIR / "TGO_2022_r2.xlsx"
@@ -104,8 +104,8 @@ def delivered(tmp_path_factory):
     """A state with the rejected TGO 2022 r2 of the sample, a workbook quarantined by the
     source gate (a population of 50 persons) and one loaded without problems, loaded by the
     pipeline's own load step (no build: feedback reads the state)."""
-    from warehouse import loads
-    from warehouse.runs import new_run_id
+    from warehouse.run import loads
+    from warehouse.shared.lock import new_run_id
 
     root = tmp_path_factory.mktemp("feedback")
     landing = root / "landing"

@@ -1,4 +1,4 @@
-"""Every publication kept, compared and recoverable (warehouse/history.py), without Prefect
+"""Every publication kept, compared and recoverable (warehouse/publication/), without Prefect
 or dbt: small warehouse files are built here with DuckDB, shaped like the real marts."""
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ import duckdb
 import pytest
 
 from ingest.paths import Paths
-from warehouse import history, publish
-from warehouse.query import QueryError, run_query
+from warehouse.access.query import QueryError, run_query
+from warehouse.publication import changes, diff, kept, publish, records, rollback, show
 
-STORAGE = "v1.2.0"  # as every build (warehouse/build.py STORAGE_VERSION)
+STORAGE = "v1.2.0"  # as every build (warehouse/run/build.py STORAGE_VERSION)
 
 DDL = """
 create schema marts; create schema raw; create schema ops;
@@ -77,7 +77,7 @@ GHA_PENSION = ("select coverage_pct, revision from marts.coverage_sdg131 where "
 
 def build(path: Path, coverage, people, submissions, fetches, countries=COUNTRIES,
           extra_sql: str = "") -> Path:
-    """A build as warehouse/build.py leaves it: marts, raw, ops.build_info, storage v1.2.0."""
+    """A build as warehouse/run/build.py leaves it: marts, raw, ops.build_info, storage v1.2.0."""
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
     try:
@@ -125,11 +125,11 @@ def publish_next(paths: Paths, data: dict, kind: str = "nightly", note: str | No
                  keep: int | None = None, run_id: str | None = None) -> str:
     """What a run does once its build passed the gate: record, publish, keep, prune."""
     build_from(data, paths.build)
-    pid = history.record_publication(paths.build, paths.warehouse, run_id or f"run-{kind}",
+    pid = records.record_publication(paths.build, paths.warehouse, run_id or f"run-{kind}",
                                      kind, note, None, kept=paths.publications)
     publish.publish(paths.build, paths.warehouse)
-    history.keep_publication(paths, pid)
-    history.prune(paths, keep)
+    kept.keep_publication(paths, pid)
+    kept.prune(paths, keep)
     return pid
 
 
@@ -153,7 +153,7 @@ def publish_two(paths: Paths) -> Paths:
     clock = iter([datetime(2026, 11, 28, 2, 0, tzinfo=UTC), datetime(2026, 11, 30, 2, 0,
                                                                      tzinfo=UTC)])
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(history, "_now", lambda: next(clock))
+        patch.setattr(records, "now", lambda: next(clock))
         assert publish_next(paths, FIRST, run_id="run-1") == "p0001"
         assert publish_next(paths, SECOND, run_id="run-2") == "p0002"
     return paths
@@ -181,7 +181,7 @@ def two(published, tmp_path) -> Paths:
 # --- ops.publications --------------------------------------------------------------------
 
 def test_each_publication_carries_the_history_and_what_it_was_built_from(published):
-    table = history.history(published.warehouse)
+    table = records.history(published.warehouse)
     assert [(r["publication_id"], r["sequence"], r["run_id"], r["kind"]) for r in table] == [
         ("p0001", 1, "run-1", "nightly"), ("p0002", 2, "run-2", "nightly")]
     assert [r["published_at"] for r in table] == ["2026-11-28T02:00:00+00:00",
@@ -198,7 +198,7 @@ def test_each_publication_carries_the_history_and_what_it_was_built_from(publish
     assert marts[0]["dim_country"]["checksum"] == marts[1]["dim_country"]["checksum"]
     assert marts[0]["coverage_sdg131"]["checksum"] != marts[1]["coverage_sdg131"]["checksum"]
     # the kept first publication still holds its own history only
-    assert [r["publication_id"] for r in history.history(
+    assert [r["publication_id"] for r in records.history(
         published.publications / "p0001.duckdb")] == ["p0001"]
     # and what analysts see is a plain table
     assert rows(published.warehouse, "select publication_id, kind, len(marts) "
@@ -208,7 +208,7 @@ def test_each_publication_carries_the_history_and_what_it_was_built_from(publish
 
 def test_a_recorded_build_keeps_its_storage_version_and_is_published_as_today(paths):
     build(paths.build, **FIRST)
-    pid = history.record_publication(paths.build, None, "run-1", "backfill", "2019-2022 again",
+    pid = records.record_publication(paths.build, None, "run-1", "backfill", "2019-2022 again",
                                      "2026-06-30")
     assert pid == "p0001"
     assert not Path(f"{paths.build}.wal").exists()
@@ -218,11 +218,11 @@ def test_a_recorded_build_keeps_its_storage_version_and_is_published_as_today(pa
                        ).fetchall() == [({"storage_version": f"{STORAGE}+"},)]
     con.close()
     publish.publish(paths.build, paths.warehouse)
-    (row,) = history.history(paths.warehouse)
+    (row,) = records.history(paths.warehouse)
     assert (row["kind"], row["note"], row["reporting_date"]) == (
         "backfill", "2019-2022 again", "2026-06-30")
     with pytest.raises(ValueError, match="kind 'weekly'"):
-        history.record_publication(paths.warehouse, None, "r", "weekly", None, None)
+        records.record_publication(paths.warehouse, None, "r", "weekly", None, None)
 
 
 def test_the_checksum_changes_with_one_value_and_not_with_row_order(tmp_path):
@@ -237,7 +237,7 @@ def test_the_checksum_changes_with_one_value_and_not_with_row_order(tmp_path):
     flagged = build(tmp_path / "flagged.duckdb", **{**FIRST, "coverage": flag})
 
     def sums(path):
-        return {m["mart"]: (m["row_count"], m["checksum"]) for m in history.mart_checksums(path)}
+        return {m["mart"]: (m["row_count"], m["checksum"]) for m in records.mart_checksums(path)}
 
     assert sums(one) == sums(shuffled)
     for other in (changed, flagged):
@@ -249,7 +249,7 @@ def test_the_checksum_changes_with_one_value_and_not_with_row_order(tmp_path):
 # --- diff --------------------------------------------------------------------------------
 
 def test_diff_shows_exactly_the_revision_and_the_tombstone(published):
-    result = history.diff_publications(published)  # the published one against the one before
+    result = show.diff_publications(published)  # the published one against the one before
     assert (result["from_publication"], result["to_publication"]) == ("p0001", "p0002")
     marts = {m["mart"]: m for m in result["marts"]}
     assert set(marts) == {"coverage_sdg131", "dim_country", "results_people_impacted"}
@@ -276,15 +276,15 @@ def test_diff_shows_exactly_the_revision_and_the_tombstone(published):
     countries = marts["dim_country"]
     assert (countries["added"], countries["removed"], countries["changed"]) == (0, 0, 0)
 
-    only = history.diff_publications(published, "p0002", "p1", table="marts.coverage_sdg131")
+    only = show.diff_publications(published, "p0002", "p1", table="marts.coverage_sdg131")
     assert [m["mart"] for m in only["marts"]] == ["coverage_sdg131"]
     assert only["marts"][0]["changed_rows"][0]["changes"]["coverage_pct"] == {
         "old": 95.0, "new": 75.0}
 
 
 def test_diff_output_as_table_csv_and_json(published):
-    result = history.diff_publications(published)
-    lines = list(csv.reader(io.StringIO(history.render_diff(result, "csv"))))
+    result = show.diff_publications(published)
+    lines = list(csv.reader(io.StringIO(show.render_diff(result, "csv"))))
     assert lines[0] == ["mart", "change", "key", "column", "old", "new"]
     key = "country_iso3=GHA; year=2023; series=SOC_CONTIG_PENSION; sex=SEX_T"
     assert ["coverage_sdg131", "changed", key, "coverage_pct", "75.0", "95.0"] in lines
@@ -293,15 +293,15 @@ def test_diff_output_as_table_csv_and_json(published):
     assert "persons=120000" in removed[4]
     assert len(lines) == 1 + 4 + 2 + 1
 
-    table = history.render_diff(result, "table")
+    table = show.render_diff(result, "table")
     assert table.startswith("p0001 -> p0002\n")
     assert "coverage_sdg131" in table and "SOC_CONTIG_PENSION" in table
 
-    parsed = json.loads(history.render_diff(result, "json"))
+    parsed = json.loads(show.render_diff(result, "json"))
     assert parsed["marts"][0]["changed_rows"][0]["changes"]["revision"] == {"old": 1, "new": 2}
     assert parsed["marts"][2]["removed_rows"][0]["as_of"] == "2024-06-30"
-    with pytest.raises(history.HistoryError, match="unknown format 'xml'"):
-        history.render_diff(result, "xml")
+    with pytest.raises(records.HistoryError, match="unknown format 'xml'"):
+        show.render_diff(result, "xml")
 
 
 def test_diff_adds_rows_marts_and_columns_and_limits_what_it_lists(tmp_path):
@@ -313,7 +313,7 @@ def test_diff_adds_rows_marts_and_columns_and_limits_what_it_lists(tmp_path):
         alter table marts.dim_country add column iso2 varchar;
         create table marts.results_funding as select 'EU' as partner, 2017 as year,
             1.5e6 as amount_usd, 1::bigint as interventions, 1::bigint as countries""")
-    result = history.diff(old, new, limit=1)
+    result = diff.diff(old, new, limit=1)
     marts = {m["mart"]: m for m in result["marts"]}
     assert marts["coverage_sdg131"]["added"] == 2
     assert marts["coverage_sdg131"]["added_rows"] == [
@@ -324,26 +324,26 @@ def test_diff_adds_rows_marts_and_columns_and_limits_what_it_lists(tmp_path):
     assert marts["dim_country"]["columns_added"] == ["iso2"]
     assert marts["dim_country"]["changed"] == 0
     assert (marts["results_funding"]["status"], marts["results_funding"]["added"]) == ("added", 1)
-    assert history.diff(old, new, "results_funding")["marts"][0]["rows"] == 1
-    with pytest.raises(history.HistoryError, match="no mart 'nonsense'.*coverage_sdg131"):
-        history.diff(old, new, "nonsense")
+    assert diff.diff(old, new, "results_funding")["marts"][0]["rows"] == 1
+    with pytest.raises(records.HistoryError, match="no mart 'nonsense'.*coverage_sdg131"):
+        diff.diff(old, new, "nonsense")
 
 
 def test_a_mart_without_a_key_fails_clearly(tmp_path):
     old = build(tmp_path / "old.duckdb", **FIRST)
     new = build(tmp_path / "new.duckdb", **FIRST,
                 extra_sql="create table marts.unkeyed as select 1 as x")
-    with pytest.raises(history.HistoryError, match="marts.unkeyed has no unique key.*"
+    with pytest.raises(records.HistoryError, match="marts.unkeyed has no unique key.*"
                        "unique_combination"):
-        history.diff(old, new)
-    assert history.diff(old, new, "coverage_sdg131")["marts"][0]["changed"] == 0
-    summary = history.summarize(old, new)  # the run summary still counts it
+        diff.diff(old, new)
+    assert diff.diff(old, new, "coverage_sdg131")["marts"][0]["changed"] == 0
+    summary = changes.summarize(old, new)  # the run summary still counts it
     assert summary["marts"]["unkeyed"] == {"rows_before": 0, "rows": 1, "added": None,
                                            "removed": None, "changed": None}
 
 
 def test_the_grain_of_every_mart_is_read_from_the_dbt_tests():
-    keys = history.mart_keys()
+    keys = diff.mart_keys()
     assert keys["coverage_sdg131"] == ["country_iso3", "year", "series", "sex"]
     assert keys["coverage_sdg131_regional"] == ["region", "year", "series", "sex"]
     assert keys["sp_expenditure"] == ["country_iso3", "year", "function"]
@@ -352,25 +352,25 @@ def test_the_grain_of_every_mart_is_read_from_the_dbt_tests():
     assert keys["results_country_steps"] == ["country_iso3", "phase", "step", "year"]
     assert keys["results_funding"] == ["partner", "year"]
     assert keys["dim_country"] == ["country_iso3"]
-    models = {p.stem for p in history.MARTS_DIR.glob("*.sql")}
+    models = {p.stem for p in diff.MARTS_DIR.glob("*.sql")}
     assert set(keys) == models  # every mart of the project can be diffed
 
 
 def test_the_run_summary_says_what_changed_in_words(published):
-    changes = history.changes_since_previous(published)
-    assert (changes["from_publication"], changes["to_publication"]) == ("p0001", "p0002")
-    assert changes["marts"]["coverage_sdg131"] == {"rows_before": 4, "rows": 4, "added": 0,
+    said = kept.changes_since_previous(published)
+    assert (said["from_publication"], said["to_publication"]) == ("p0001", "p0002")
+    assert said["marts"]["coverage_sdg131"] == {"rows_before": 4, "rows": 4, "added": 0,
                                                    "removed": 0, "changed": 2}
-    assert changes["marts"]["results_people_impacted"]["removed"] == 1
-    assert changes["highlights"]["coverage_sdg131"] == [
+    assert said["marts"]["results_people_impacted"]["removed"] == 1
+    assert said["highlights"]["coverage_sdg131"] == [
         "GHA 2023 SOC_CONTIG_PENSION SEX_T 75.0 → 95.0, revision 2 of GHA-2023",
         "GHA 2023 SOC_CONTIG_TOTAL SEX_T 40.0 unchanged, revision 2 of GHA-2023"]
-    assert changes["highlights"]["results_people_impacted"] == [
+    assert said["highlights"]["results_people_impacted"] == [
         "OC-000002 (LAO, effective_coverage): removed (was 120,000 people as of 2024-06-30)"]
-    assert "dim_country" not in changes["highlights"]
-    json.dumps(changes)  # a part of the JSON-able run summary
+    assert "dim_country" not in said["highlights"]
+    json.dumps(said)  # a part of the JSON-able run summary
 
-    first = history.summarize(None, published.publications / "p0001.duckdb")
+    first = changes.summarize(None, published.publications / "p0001.duckdb")
     assert first["from_publication"] is None and first["to_publication"] == "p0001"
     assert first["marts"]["coverage_sdg131"]["added"] == 4
 
@@ -379,37 +379,37 @@ def test_the_run_summary_says_what_changed_in_words(published):
 
 def test_as_of_reads_the_first_publication_after_the_second(published):
     assert rows(published.warehouse, GHA_PENSION) == [(95.0, 2)]
-    assert rows(history.resolve_publication(published, "p0001"), GHA_PENSION) == [(75.0, 1)]
-    assert rows(history.resolve_publication(published, "P1"), GHA_PENSION) == [(75.0, 1)]
-    assert history.resolve_publication(published, "2026-11-29").name == "p0001.duckdb"
-    assert history.resolve_publication(published, "2026-11-30").name == "p0002.duckdb"
-    assert history.resolve_publication(published, "2027-01-01").name == "p0002.duckdb"
-    with pytest.raises(history.HistoryError, match=r"nothing was published on or before "
+    assert rows(kept.resolve_publication(published, "p0001"), GHA_PENSION) == [(75.0, 1)]
+    assert rows(kept.resolve_publication(published, "P1"), GHA_PENSION) == [(75.0, 1)]
+    assert kept.resolve_publication(published, "2026-11-29").name == "p0001.duckdb"
+    assert kept.resolve_publication(published, "2026-11-30").name == "p0002.duckdb"
+    assert kept.resolve_publication(published, "2027-01-01").name == "p0002.duckdb"
+    with pytest.raises(records.HistoryError, match=r"nothing was published on or before "
                        r"2026-11-27; kept: p0001 \(2026-11-28\), p0002 \(2026-11-30\)"):
-        history.resolve_publication(published, "2026-11-27")
-    with pytest.raises(history.HistoryError, match=r"no publication p0009; kept: p0001"):
-        history.resolve_publication(published, "p9")
-    with pytest.raises(history.HistoryError, match=r"'last week': expected a publication id"):
-        history.resolve_publication(published, "last week")
+        kept.resolve_publication(published, "2026-11-27")
+    with pytest.raises(records.HistoryError, match=r"no publication p0009; kept: p0001"):
+        kept.resolve_publication(published, "p9")
+    with pytest.raises(records.HistoryError, match=r"'last week': expected a publication id"):
+        kept.resolve_publication(published, "last week")
     # the same confinement as spf query
-    kept = history.resolve_publication(published, "p0001")
+    first_kept = kept.resolve_publication(published, "p0001")
     with pytest.raises(QueryError, match="refused"):
-        run_query(kept, "select * from read_text('/etc/hostname')")
+        run_query(first_kept, "select * from read_text('/etc/hostname')")
     with pytest.raises(QueryError, match="refused"):
-        run_query(kept, f"attach '{published.warehouse}' as other")
+        run_query(first_kept, f"attach '{published.warehouse}' as other")
 
 
 def test_kept_files_are_read_only_hard_links_that_keep_the_old_content(two):
     first, second = two.publications / "p0001.duckdb", two.publications / "p0002.duckdb"
-    assert oct(first.stat().st_mode & 0o777) == oct(history.KEPT)
-    assert oct(second.stat().st_mode & 0o777) == oct(history.KEPT)
+    assert oct(first.stat().st_mode & 0o777) == oct(kept.KEPT)
+    assert oct(second.stat().st_mode & 0o777) == oct(kept.KEPT)
     # the published file is replaced by a rename, never written: the link is the old inode
     assert second.stat().st_ino == two.warehouse.stat().st_ino
     assert first.stat().st_ino != two.warehouse.stat().st_ino
     assert rows(first, GHA_PENSION) == [(75.0, 1)]
-    assert history.keep_publication(two, "p0002") == second  # idempotent
-    with pytest.raises(history.HistoryError, match="published warehouse is p0002, not p0001"):
-        history.keep_publication(two, "p0001")
+    assert kept.keep_publication(two, "p0002") == second  # idempotent
+    with pytest.raises(records.HistoryError, match="published warehouse is p0002, not p0001"):
+        kept.keep_publication(two, "p0001")
 
 
 def test_kept_files_are_copied_where_links_are_refused(paths, monkeypatch):
@@ -418,10 +418,10 @@ def test_kept_files_are_copied_where_links_are_refused(paths, monkeypatch):
 
     monkeypatch.setattr(os, "link", refuse)
     publish_next(paths, FIRST)
-    kept = paths.publications / "p0001.duckdb"
-    assert kept.stat().st_ino != paths.warehouse.stat().st_ino
-    assert oct(kept.stat().st_mode & 0o777) == oct(history.KEPT)
-    assert digest(kept) == digest(paths.warehouse)
+    copy = paths.publications / "p0001.duckdb"
+    assert copy.stat().st_ino != paths.warehouse.stat().st_ino
+    assert oct(copy.stat().st_mode & 0o777) == oct(kept.KEPT)
+    assert digest(copy) == digest(paths.warehouse)
     assert not list(paths.publications.glob(".*"))
 
 
@@ -430,47 +430,47 @@ def test_pruning_keeps_exactly_n(paths, monkeypatch):
         publish_next(paths, FIRST, keep=2)
     assert sorted(p.name for p in paths.publications.iterdir()) == [
         "p0003.duckdb", "p0004.duckdb"]
-    assert [r["publication_id"] for r in history.history(paths.warehouse)] == [
+    assert [r["publication_id"] for r in records.history(paths.warehouse)] == [
         "p0001", "p0002", "p0003", "p0004"]  # the history keeps them all
-    with pytest.raises(history.HistoryError, match=r"p0002 \(published \d{4}-\d\d-\d\d\) is no "
+    with pytest.raises(records.HistoryError, match=r"p0002 \(published \d{4}-\d\d-\d\d\) is no "
                        r"longer kept; kept: p0003"):
-        history.resolve_publication(paths, "p2")
+        kept.resolve_publication(paths, "p2")
 
     (paths.publications / ".p0005.duckdb.partial").write_bytes(b"killed mid-copy")
-    monkeypatch.setenv(history.KEEP_ENV, "1")
-    assert history.keep_count() == 1
-    assert history.prune(paths) == ["p0003"]
+    monkeypatch.setenv(kept.KEEP_ENV, "1")
+    assert kept.keep_count() == 1
+    assert kept.prune(paths) == ["p0003"]
     assert sorted(p.name for p in paths.publications.iterdir()) == ["p0004.duckdb"]
-    monkeypatch.setenv(history.KEEP_ENV, "two")
-    with pytest.raises(history.HistoryError, match="SPF_KEEP_PUBLICATIONS is 'two'"):
-        history.prune(paths)
-    with pytest.raises(history.HistoryError, match="at least 1"):
-        history.prune(paths, 0)
-    monkeypatch.delenv(history.KEEP_ENV)
-    assert history.keep_count() == history.DEFAULT_KEEP == 14
+    monkeypatch.setenv(kept.KEEP_ENV, "two")
+    with pytest.raises(records.HistoryError, match="SPF_KEEP_PUBLICATIONS is 'two'"):
+        kept.prune(paths)
+    with pytest.raises(records.HistoryError, match="at least 1"):
+        kept.prune(paths, 0)
+    monkeypatch.delenv(kept.KEEP_ENV)
+    assert kept.keep_count() == kept.DEFAULT_KEEP == 14
 
 
 def test_after_publication_keeps_prunes_and_says_what_changed(paths):
     publish_next(paths, FIRST)
     build_from(SECOND, paths.build)
-    pid = history.record_publication(paths.build, paths.warehouse, "run-2", "backfill",
+    pid = records.record_publication(paths.build, paths.warehouse, "run-2", "backfill",
                                      "KHM and LAO 2019-2022 resubmitted", "2026-11-30",
                                      kept=paths.publications)
     publish.publish(paths.build, paths.warehouse)
-    changes = history.after_publication(paths, pid, keep=1)
+    changes = kept.after_publication(paths, pid, keep=1)
     assert sorted(p.name for p in paths.publications.iterdir()) == ["p0002.duckdb"]
     assert (changes["from_publication"], changes["to_publication"]) == ("p0001", "p0002")
     assert changes["highlights"]["coverage_sdg131"][0] == \
         "GHA 2023 SOC_CONTIG_PENSION SEX_T 75.0 → 95.0, revision 2 of GHA-2023"
     # the one before is pruned now: the next summary starts afresh, says so
-    assert history.changes_since_previous(paths)["from_publication"] is None
+    assert kept.changes_since_previous(paths)["from_publication"] is None
 
 
 def test_ids_never_repeat_when_the_published_file_is_lost(two):
     two.warehouse.unlink()
-    assert [r["publication_id"] for r in history.publications(two)] == ["p0001", "p0002"]
+    assert [r["publication_id"] for r in kept.publications(two)] == ["p0001", "p0002"]
     assert publish_next(two, FIRST) == "p0003"
-    assert [r["publication_id"] for r in history.history(two.warehouse)] == ["p0003"]
+    assert [r["publication_id"] for r in records.history(two.warehouse)] == ["p0003"]
 
 
 # --- rollback ----------------------------------------------------------------------------
@@ -478,11 +478,11 @@ def test_ids_never_repeat_when_the_published_file_is_lost(two):
 def test_a_rollback_publishes_a_kept_publication_again(two):
     source = two.publications / "p0001.duckdb"
     before = digest(source)
-    done = history.rollback(two, "p0001", "revision 2 of GHA-2023 withdrawn by the focal point",
+    done = rollback.rollback(two, "p0001", "revision 2 of GHA-2023 withdrawn by the focal point",
                             "run-rollback")
     assert (done["publication_id"], done["restores"]) == ("p0003", "p0001")
     assert rows(two.warehouse, GHA_PENSION) == [(75.0, 1)]
-    table = history.history(two.warehouse)
+    table = records.history(two.warehouse)
     assert [(r["publication_id"], r["kind"], r["restores"]) for r in table] == [
         ("p0001", "nightly", None), ("p0002", "nightly", None), ("p0003", "rollback", "p0001")]
     assert table[-1]["note"] == "revision 2 of GHA-2023 withdrawn by the focal point"
@@ -492,33 +492,33 @@ def test_a_rollback_publishes_a_kept_publication_again(two):
     assert Path(done["kept"]) == two.publications / "p0003.duckdb"
     assert not two.build.exists()
     # what it changed, as for a run
-    assert history.changes_since_previous(two)["highlights"]["coverage_sdg131"][0] == \
+    assert kept.changes_since_previous(two)["highlights"]["coverage_sdg131"][0] == \
         "GHA 2023 SOC_CONTIG_PENSION SEX_T 95.0 → 75.0, revision 1 of GHA-2023"
 
-    with pytest.raises(history.HistoryError, match="needs a note"):
-        history.rollback(two, "p0002", " ", "run-x")
-    with pytest.raises(history.HistoryError, match="p0003 is the published warehouse already"):
-        history.rollback(two, "p0003", "again", "run-x")
-    with pytest.raises(history.HistoryError, match="no publication p0042"):
-        history.rollback(two, "p0042", "why not", "run-x")
+    with pytest.raises(records.HistoryError, match="needs a note"):
+        rollback.rollback(two, "p0002", " ", "run-x")
+    with pytest.raises(records.HistoryError, match="p0003 is the published warehouse already"):
+        rollback.rollback(two, "p0003", "again", "run-x")
+    with pytest.raises(records.HistoryError, match="no publication p0042"):
+        rollback.rollback(two, "p0042", "why not", "run-x")
 
 
 def test_a_rollback_waits_for_no_one(published):
     from filelock import FileLock
 
-    from warehouse.runs import PipelineBusy
+    from warehouse.shared.errors import PipelineBusy
 
     before = digest(published.warehouse)
     with FileLock(str(published.lock)):
         with pytest.raises(PipelineBusy, match="another spf run is writing"):
-            history.rollback(published, "p0001", "why", "run-x")
+            rollback.rollback(published, "p0001", "why", "run-x")
     assert digest(published.warehouse) == before
 
 
 READER = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    from warehouse.query import run_query
+    from warehouse.access.query import run_query
     path, stop, ready = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
     seen, errors, queries = set(), [], 0
     while not stop.exists():
@@ -550,7 +550,7 @@ def test_a_rollback_is_atomic_for_readers(two, tmp_path):
         assert time.monotonic() < deadline and all(r.poll() is None for r in readers)
         time.sleep(0.02)
     for n in range(4):
-        history.rollback(two, "p0001" if n % 2 == 0 else "p0002", f"back and forth {n}",
+        rollback.rollback(two, "p0001" if n % 2 == 0 else "p0002", f"back and forth {n}",
                          f"run-{n}")
         time.sleep(0.1)
     stop.touch()
@@ -559,14 +559,14 @@ def test_a_rollback_is_atomic_for_readers(two, tmp_path):
         assert errors == []
         assert queries > 10
         assert set(seen) == {old, new}  # the whole old warehouse or the whole new one
-    assert len(history.history(two.warehouse)) == 6
+    assert len(records.history(two.warehouse)) == 6
 
 
 KILLABLE = textwrap.dedent("""
     import sys, time
     from pathlib import Path
     from ingest.paths import Paths
-    from warehouse import history, publish
+    from warehouse.publication import publish, records, rollback
     warehouse, home, marker, when = sys.argv[1:5]
 
     def stall():
@@ -576,9 +576,9 @@ KILLABLE = textwrap.dedent("""
     if when == "before-rename":  # the build is complete: only the rename is left
         publish.publish = lambda *args: stall()
     else:  # while record_publication writes into the build (its connection open)
-        checksums = history._checksums
-        history._checksums = lambda *args: (checksums(*args), stall())[0]
-    history.rollback(Paths(Path(warehouse), Path(home)), "p0001", "killed", "run-killed")
+        checksums = records.checksums
+        records.checksums = lambda *args: (checksums(*args), stall())[0]
+    rollback.rollback(Paths(Path(warehouse), Path(home)), "p0001", "killed", "run-killed")
 """)
 
 
@@ -602,11 +602,11 @@ def test_a_killed_rollback_leaves_the_published_warehouse_as_it_was(two, tmp_pat
     assert two.build.exists()  # the only file it wrote
     assert sorted(os.listdir(two.publications)) == kept
 
-    done = history.rollback(two, "p0001", "after the kill", "run-again")
+    done = rollback.rollback(two, "p0001", "after the kill", "run-again")
     assert done["publication_id"] == "p0003"
     assert rows(two.warehouse, GHA_PENSION) == [(75.0, 1)]
     assert not two.build.exists() and not Path(f"{two.build}.wal").exists()
-    assert [r["note"] for r in history.history(two.warehouse)] == [None, None, "after the kill"]
+    assert [r["note"] for r in records.history(two.warehouse)] == [None, None, "after the kill"]
 
 
 # --- at world scale ----------------------------------------------------------------------
@@ -636,7 +636,7 @@ def test_diff_of_half_a_million_rows(tmp_path):
     new = world(tmp_path / "new.duckdb", 500,
                 "(i % 1000) / 10.0 + case when i % 500 = 0 then 1 else 0 end", shuffle=False)
     start = time.perf_counter()
-    full = history.diff(old, new)["marts"][0]
+    full = diff.diff(old, new)["marts"][0]
     took = time.perf_counter() - start
     print(f"\ndiff of 500,000 rows: {took:.2f} s (all "
           f"{full['added'] + full['removed'] + full['changed']} differences listed)")
@@ -646,6 +646,6 @@ def test_diff_of_half_a_million_rows(tmp_path):
     assert took < 30
 
     start = time.perf_counter()
-    checksums = history.mart_checksums(old)
+    checksums = records.mart_checksums(old)
     print(f"checksum of 500,000 rows: {time.perf_counter() - start:.2f} s")
     assert checksums[0]["row_count"] == 500_000

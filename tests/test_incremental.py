@@ -14,7 +14,7 @@ import duckdb
 import pytest
 from conftest import clone, intervention, worked_example, write_export
 
-from warehouse import pipeline
+from warehouse.run import pipeline
 
 RESULTS = "marts.results_institutional_changes"
 COVERAGE = "marts.coverage_sdg131"

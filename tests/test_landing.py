@@ -26,10 +26,10 @@ from ingest import landing, raw, ssi
 from ingest.landing import land_directory
 from ingest.paths import resolve
 from ingest.ssi_workbook import FORMATS
-from warehouse import pipeline, report
-from warehouse.quarantine import status_rows
-from warehouse.runs import RunFailed
-from warehouse.summary import source_summary
+from warehouse.review.quarantine import status_rows
+from warehouse.run import pipeline, report
+from warehouse.shared.errors import RunFailed
+from warehouse.shared.summary import source_summary
 
 SEND = "send the SSI workbook as .xlsx, .xlsm, .xls, .xlsb or .ods"
 COPY = "copy the SSI workbook itself into the landing folder, as .xlsx, .xlsm, .xls, .xlsb or .ods"

@@ -208,7 +208,7 @@ def test_logs_and_run_summary_carry_no_personal_data(tmp_path, write_workbook, c
     from prefect.logging.handlers import APILogHandler
 
     from flows.nightly import nightly
-    from warehouse import report
+    from warehouse.run import report
 
     caplog.set_level(logging.DEBUG)
     write_workbook("KHM.xlsx", **worked_example())

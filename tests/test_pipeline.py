@@ -7,9 +7,10 @@ from conftest import query, worked_example
 from filelock import FileLock
 
 from ingest.paths import resolve
-from warehouse import loads, marts, pipeline, review
-from warehouse.runs import PipelineBusy, RunFailed
-from warehouse.summary import SourceSummary
+from warehouse.review import submissions
+from warehouse.run import loads, pipeline, steps
+from warehouse.shared.errors import PipelineBusy, RunFailed
+from warehouse.shared.summary import SourceSummary
 
 
 class Recorder:
@@ -31,9 +32,9 @@ def test_a_nightly_run_without_prefect_publishes_then_stays_quiet(tmp_path, writ
 
     first = pipeline.nightly(str(warehouse), landing=str(tmp_path / "landing"), how=how)
     assert first["published"] is True and first["ssi"]["counts"] == {"loaded": 1}
-    assert recorder.steps == [loads.ingest_ssi.__name__, marts.build_marts.__name__,
-                              marts.validate_marts.__name__, marts.publish_marts.__name__,
-                              review.review_submissions.__name__,
+    assert recorder.steps == [loads.ingest_ssi.__name__, steps.build_marts.__name__,
+                              steps.validate_marts.__name__, steps.publish_marts.__name__,
+                              submissions.review_submissions.__name__,
                               pipeline.write_report.__name__]
     assert query(warehouse, "select count(distinct country_iso3) from marts.coverage_sdg131"
                  ) == [(1,)]
@@ -83,7 +84,7 @@ def test_expected_failures_are_logged_in_one_line_and_bugs_with_their_traceback(
     import logging
 
     from ingest.rmt_api import AuthFailed
-    from warehouse.runs import GateBlocked
+    from warehouse.shared.errors import GateBlocked
 
     stream = io.StringIO()
     logger = logging.getLogger("spf-test.expected-failures")

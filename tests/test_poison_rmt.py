@@ -41,8 +41,8 @@ from ingest import rmt_api
 from ingest.paths import Paths, resolve
 from ingest.rmt_api import FetchFailed
 from ingest.rmt_contract import MAX_PAGE_BYTES, MAX_PAGES
-from warehouse import loads, pipeline
-from warehouse.runs import RunFailed
+from warehouse.run import loads, pipeline
+from warehouse.shared.errors import RunFailed
 
 PATH = FakeRmtApi.PATH
 TOKEN = FakeRmtApi.TOKEN

@@ -28,7 +28,7 @@ from fixtures import poison
 from ingest import landing, raw, ssi
 from ingest.landing import land_directory
 from ingest.ssi_workbook import FORMATS, MAX_CELLS, size_problem
-from warehouse.review import feedback_name
+from warehouse.review.submissions import feedback_name
 
 REPO = Path(__file__).parent.parent
 GOOD = "KHM_2019_r1.xlsx"

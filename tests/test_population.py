@@ -189,7 +189,7 @@ def test_check_reports_a_broken_population() -> None:
 
 def test_dbt_world_check_stops_a_build_on_a_doctored_population(tmp_path: Path) -> None:
     """The dbt tests on model reference_population, as every build runs them."""
-    from warehouse import build
+    from warehouse.run import build
 
     state, target = tmp_path / "state.duckdb", tmp_path / "build.duckdb"
     raw.connect_state(state).close()
@@ -329,7 +329,7 @@ def test_not_a_wpp_file_is_rejected(tmp_path: Path) -> None:
 
 
 def test_copy_raw_writes_the_bundled_population_by_default(tmp_path: Path) -> None:
-    from warehouse import build
+    from warehouse.run import build
 
     state, target = tmp_path / "state.duckdb", tmp_path / "build.duckdb"
     raw.connect_state(state).close()
@@ -348,7 +348,7 @@ def test_a_year_before_the_source_publishes_flagged_not_blocked(tmp_path: Path, 
     source and say why, and the build is not stopped."""
     from conftest import query, worked_example
 
-    from warehouse import pipeline
+    from warehouse.run import pipeline
 
     write_workbook("KHM_2008.xlsx", **worked_example(year=2008))
     write_workbook("KHM_2019.xlsx", **worked_example(year=2019))

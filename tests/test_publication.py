@@ -121,7 +121,7 @@ def test_a_run_killed_mid_build_leaves_the_published_warehouse_unchanged(
 READER = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    from warehouse.query import run_query
+    from warehouse.access.query import run_query
     path, stop = Path(sys.argv[1]), Path(sys.argv[2])
     seen, errors, queries = set(), [], 0
     while not stop.exists():
@@ -160,7 +160,7 @@ def test_readers_query_without_error_while_a_run_publishes(tmp_path, write_workb
 
 
 def test_a_second_writer_is_turned_away_with_a_clear_message(tmp_path, published):
-    from warehouse.runs import PipelineBusy
+    from warehouse.shared.errors import PipelineBusy
 
     before = digest(published)
     with FileLock(str(resolve(published).lock)):

@@ -10,8 +10,8 @@ import pytest
 from conftest import query, worked_example
 from typer.testing import CliRunner
 
-from warehouse import pipeline
 from warehouse.cli import app
+from warehouse.run import pipeline
 
 runner = CliRunner()
 PENSION = ("select sex, round(coverage_pct, 1), revision from marts.coverage_sdg131 "

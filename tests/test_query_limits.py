@@ -22,8 +22,8 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
+from warehouse.access.query import QueryError, memory_cap, run_query, settings
 from warehouse.cli import app
-from warehouse.query import QueryError, memory_cap, run_query, settings
 
 runner = CliRunner()
 SPF = str(Path(sys.executable).with_name("spf"))

@@ -50,7 +50,7 @@ def reviewed(tmp_path_factory):
         write_ssi_workbook(landing / f"{iso3}_2019.xlsx", **worked_example(iso3, 2019))
         write_ssi_workbook(landing / f"{iso3}_{year}.xlsx", **grown(
             worked_example(iso3, year), population, pension))
-    from warehouse import pipeline
+    from warehouse.run import pipeline
 
     warehouse = root / "wh" / "spf.duckdb"
     summary = pipeline.nightly(str(warehouse), landing=str(landing))
@@ -119,8 +119,8 @@ def test_plausibility_warnings_by_name_while_publication_goes_on(reviewed):
 
 def test_feedback_of_a_warned_submission_points_at_its_cells(reviewed, tmp_path):
     from ingest.paths import resolve
-    from warehouse.feedback import feedback_for
-    from warehouse.runs import RunFailed
+    from warehouse.review.feedback import feedback_for
+    from warehouse.shared.errors import RunFailed
 
     paths = resolve(reviewed["warehouse"])
     out = tmp_path / "KHM_2020_feedback.xlsx"
@@ -171,7 +171,7 @@ def test_many_feedback_workbooks_in_worker_processes_are_those_written_one_by_on
     """What a first load of every year asks for (hundreds of rejected workbooks) is written
     by worker processes, each workbook as `spf feedback` writes it alone."""
     from ingest.paths import resolve
-    from warehouse import feedback
+    from warehouse.review import feedback
 
     paths = resolve(reviewed["warehouse"])
     keys = ["KHM-2020-r1", "MWI-2021-r1", "LAO-2020-r1"]
@@ -228,7 +228,7 @@ def by_hand() -> dict[tuple[str, int], tuple[str, int | None, int]]:
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory):
     """The bundled sample, run once (no source given: the samples of both sources)."""
-    from warehouse import pipeline
+    from warehouse.run import pipeline
 
     warehouse = tmp_path_factory.mktemp("sample") / "wh" / "spf.duckdb"
     summary = pipeline.nightly(str(warehouse))

@@ -20,8 +20,9 @@ from werkzeug import Response
 from flows.tasks import resolve_token
 from ingest import rmt_api
 from ingest.paths import resolve
-from warehouse import loads, pipeline, quarantine
-from warehouse.runs import RunFailed
+from warehouse.review import quarantine
+from warehouse.run import loads, pipeline
+from warehouse.shared.errors import RunFailed
 
 
 def quick_fetch(base_url: str, updated_since: str | None) -> list:

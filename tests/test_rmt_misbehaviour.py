@@ -41,8 +41,8 @@ from ingest import rmt_api
 from ingest.paths import Paths, resolve
 from ingest.rmt_api import FetchedPage, FetchFailed
 from ingest.state import rmt_high_water_mark
-from warehouse import loads, pipeline
-from warehouse.runs import RunFailed
+from warehouse.run import loads, pipeline
+from warehouse.shared.errors import RunFailed
 
 PATH = FakeRmtApi.PATH
 TOKEN = FakeRmtApi.TOKEN

@@ -15,8 +15,8 @@ import pytest
 from conftest import query, worked_example
 
 from ingest.paths import REPO_ROOT, resolve
-from warehouse import pipeline
-from warehouse.runs import RunFailed
+from warehouse.run import pipeline
+from warehouse.shared.errors import RunFailed
 
 WPP_EXCERPT = REPO_ROOT / "tests" / "fixtures" / "WPP2024_TotalPopulationBySex_excerpt.csv"
 CAMBODIA_SHI = "select as_of, persons from marts.results_people_impacted " \

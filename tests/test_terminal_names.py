@@ -22,9 +22,9 @@ from typer.testing import CliRunner
 
 from ingest.paths import resolve
 from ingest.terminal import printable
-from warehouse import loads, report
 from warehouse.cli import app
-from warehouse.quarantine import status_rows
+from warehouse.review.quarantine import status_rows
+from warehouse.run import loads, report
 
 runner = CliRunner()
 SPF = str(Path(sys.executable).with_name("spf"))

@@ -178,7 +178,7 @@ def _run_flow(kind: str, **parameters) -> None:
     logs and artifact. Without one, the same steps run as plain calls: Prefect's temporary
     server would cost seconds at every start and keep nothing once the command exits.
     """
-    from warehouse import pipeline
+    from warehouse.run import pipeline
 
     try:
         if prefect_server():
@@ -213,7 +213,7 @@ def _run_flow(kind: str, **parameters) -> None:
     if message is not None:
         page = resolve(parameters.get("warehouse")).docs / "runs" / "latest.html"
         _fail(f"run failed: {message}" + (f" (summary: {page})" if page.exists() else ""))
-    from warehouse.report import terminal
+    from warehouse.run.report import terminal
 
     typer.echo(terminal(summary))
     if not Path(summary["warehouse"]).exists():
@@ -232,11 +232,11 @@ def status(
 
     Control characters in names and reasons show escaped (`ingest.terminal.printable`)."""
     from ingest.terminal import printable
-    from warehouse.query import format_rows
+    from warehouse.shared.tables import format_rows
 
     if reporting is not None:
-        from warehouse.query import QueryError
-        from warehouse.review import missing_reports
+        from warehouse.access.query import QueryError
+        from warehouse.review.submissions import missing_reports
 
         try:
             columns, rows = missing_reports(resolve(warehouse).warehouse, reporting)
@@ -250,8 +250,8 @@ def status(
                    "(published warehouse). `spf feedback ID --out FILE` writes what to send "
                    "back for a rejected or quarantined one.")
         return
-    from warehouse import quarantine
-    from warehouse.runs import RunFailed
+    from warehouse.review import quarantine
+    from warehouse.shared.errors import RunFailed
 
     try:
         columns, rows, origin = quarantine.status_rows(resolve(warehouse))
@@ -281,8 +281,8 @@ def feedback(
     """Write the feedback workbook of a rejected, quarantined or warned SSI submission:
     every problem and warning with what to do, in the submission's language, then a copy of
     its sheets with the cells concerned highlighted and commented."""
-    from warehouse.feedback import feedback_for
-    from warehouse.runs import RunFailed
+    from warehouse.review.feedback import feedback_for
+    from warehouse.shared.errors import RunFailed
 
     if out.suffix.lower() != ".xlsx":
         _fail(f"--out {out}: the feedback workbook is an .xlsx file")
@@ -306,8 +306,8 @@ def release(
     warehouse: WarehouseOpt = None,
 ) -> None:
     """Take a quarantined file or fetch out of quarantine, from the archive (not the landing)."""
-    from warehouse import quarantine
-    from warehouse.runs import RunFailed
+    from warehouse.review import quarantine
+    from warehouse.shared.errors import RunFailed
 
     if accept and not note:
         _fail("--accept needs --note saying who confirmed the figures and why")
@@ -347,14 +347,14 @@ def query(
     disk. Control characters in a table's cells (and in csv written to a terminal) show
     escaped."""
     from ingest.terminal import printable
-    from warehouse.query import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT, QueryError, stream_query
-    from warehouse.runs import RunFailed
+    from warehouse.access.query import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT, QueryError, stream_query
+    from warehouse.shared.errors import RunFailed
 
     paths = resolve(warehouse)
     try:
         target = paths.warehouse
         if as_of:
-            from warehouse.history import resolve_publication
+            from warehouse.publication.kept import resolve_publication
 
             target = resolve_publication(paths, as_of)
         sys.stdout.flush()
@@ -384,8 +384,8 @@ def export(
     warehouse: WarehouseOpt = None,
 ) -> None:
     """Export tables of the published warehouse as files, read-only; prints each file written."""
-    from warehouse.export import ExportError
-    from warehouse.export import export as export_tables
+    from warehouse.access.export import ExportError
+    from warehouse.access.export import export as export_tables
 
     try:
         written = export_tables(resolve(warehouse).warehouse, tables, all_tables=all_tables,
@@ -417,17 +417,17 @@ def diff(
 
     By default, the published warehouse against the publication before it.
     """
-    from warehouse import history
-    from warehouse.runs import RunFailed
+    from warehouse.publication import show
+    from warehouse.shared.errors import RunFailed
 
-    if format not in history.FORMATS:
-        _fail(f"unknown format {format!r}; use one of {', '.join(history.FORMATS)}")
+    if format not in show.FORMATS:
+        _fail(f"unknown format {format!r}; use one of {', '.join(show.FORMATS)}")
     shown = limit if limit is not None else (20 if format == "table" else 0)
     try:
-        result = history.diff_publications(resolve(warehouse), from_, to, table, shown or None)
+        result = show.diff_publications(resolve(warehouse), from_, to, table, shown or None)
     except RunFailed as error:
         _fail(str(error))
-    sys.stdout.write(history.render_diff(result, format))
+    sys.stdout.write(show.render_diff(result, format))
 
 
 @app.command()
@@ -440,11 +440,12 @@ def rollback(
     """Publish a kept earlier publication again, atomically (readers never see a half-made
     warehouse). The state and the archive are untouched: the next run rebuilds from them
     as usual."""
-    from warehouse import history
-    from warehouse.runs import RunFailed, new_run_id
+    from warehouse.publication import rollback
+    from warehouse.shared.errors import RunFailed
+    from warehouse.shared.lock import new_run_id
 
     try:
-        done = history.rollback(resolve(warehouse), publication, note, new_run_id())
+        done = rollback.rollback(resolve(warehouse), publication, note, new_run_id())
     except RunFailed as error:
         _fail(str(error))
     typer.echo(f"{done['restores']} published again as {done['publication_id']} "
@@ -457,12 +458,13 @@ def publications(
     format: Annotated[str, typer.Option("--format", "-f", help="table, csv or json")] = "table",
 ) -> None:
     """List every publication: id, when, kind, run, note, and whether it is still kept."""
-    from warehouse import history
-    from warehouse.query import QueryError, format_rows
-    from warehouse.runs import RunFailed
+    from warehouse.access.query import QueryError
+    from warehouse.publication import kept
+    from warehouse.shared.errors import RunFailed
+    from warehouse.shared.tables import format_rows
 
     try:
-        rows = history.publications(resolve(warehouse))
+        rows = kept.publications(resolve(warehouse))
         columns = ["publication", "published_at", "kind", "run_id", "reporting_date",
                    "restores", "note", "kept"]
         sys.stdout.write(format_rows(columns, [

@@ -167,7 +167,7 @@ INGEST = """
 import sys
 from pathlib import Path
 from ingest.paths import resolve
-from warehouse import loads
+from warehouse.run import loads
 paths = resolve(Path(sys.argv[2]) / "spf.duckdb")
 summary = loads.ingest_ssi(paths, "bench", Path(sys.argv[1]))
 print(summary["counts"])

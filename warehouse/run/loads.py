@@ -18,8 +18,8 @@ from expectations.sources import RMT, SSI, SourceGate, SourceSuites
 from ingest import raw, rmt, ssi
 from ingest.outcomes import Report
 from ingest.paths import Paths
-from warehouse.runs import RunFailed
-from warehouse.summary import Scope, SourceSummary, source_summary
+from warehouse.shared.errors import RunFailed
+from warehouse.shared.summary import Scope, SourceSummary, source_summary
 
 FetchPages = Callable[[str, str | None], list]  # (base_url, updated_since) -> API pages
 

@@ -20,9 +20,11 @@ from expectations.sources import POPULATION, SourceGate
 from ingest import population
 from ingest.paths import Paths
 from ingest.problems import describe
-from warehouse import build, history, journal, publish
-from warehouse.runs import GateBlocked, RunFailed
-from warehouse.summary import BuildSummary, GateSummary, Rejection, validations
+from warehouse.publication import kept, publish, records
+from warehouse.run import build, journal
+from warehouse.shared import summary
+from warehouse.shared.errors import GateBlocked, RunFailed
+from warehouse.shared.summary import BuildSummary, GateSummary, Rejection, validations
 
 POPULATION_SUFFIXES = (".csv", ".csv.gz")
 
@@ -35,7 +37,7 @@ class BuildOptions:
 
     reporting_date: date
     population: Path | None = None
-    keep_publications: int = history.DEFAULT_KEEP
+    keep_publications: int = kept.DEFAULT_KEEP
 
     @classmethod
     def resolve(cls, paths: Paths, reporting_date: str | date | None = None,
@@ -62,7 +64,7 @@ class BuildOptions:
             raise RunFailed(f"population file {population_file} does not exist")
         return cls(reporting_date or datetime.now(UTC).date(),
                    Path(population_file) if population_file else None,
-                   history.keep_count(keep_publications))
+                   kept.keep_count(keep_publications))
 
     def population_sha256(self) -> str:
         """The sha256 of the population file the build rests on (the seed by default)."""
@@ -156,7 +158,7 @@ def changed_sources(paths: Paths, options: BuildOptions) -> list[str] | None:
     now = build.source_versions(paths.state_db)
     changed = [s for s in build.SOURCES if built.get(s) != now[s]]
     if info.get("reporting_date") != options.reporting_date.isoformat() and "rmt" not in changed:
-        changed.append("rmt")  # results as of another date (warehouse/marts.py is_current)
+        changed.append("rmt")  # results as of another date (warehouse/run/steps.py is_current)
     return changed or None
 
 
@@ -219,14 +221,14 @@ def validate_marts(paths: Paths, run_id: str, rebuilt: list[str] | None = None
 
 def publish_marts(paths: Paths, run_id: str, kind: str, options: BuildOptions,
                   summary: dict | None = None, note: str | None = None
-                  ) -> history.PublicationChanges:
+                  ) -> summary.PublicationChanges:
     """Record the publication in the build, replace the published warehouse by it and its
     dbt documentation by the build's, keep it among the last publications, and say what it
     changed against the one before.
 
     `summary`, the run's so far, is journaled with the publication's id before the rename
-    (warehouse/journal.py): should the run die after it, the next one finishes the rest."""
-    publication = history.record_publication(
+    (warehouse/run/journal.py): should the run die after it, the next one finishes the rest."""
+    publication = records.record_publication(
         paths.build, paths.warehouse, run_id, kind, note, options.reporting_date,
         kept=paths.publications)
     journal.kill_point("recorded")
@@ -238,12 +240,12 @@ def publish_marts(paths: Paths, run_id: str, kind: str, options: BuildOptions,
 
 
 def after_publishing(paths: Paths, publication: str, keep: int | None = None
-                     ) -> history.PublicationChanges:
+                     ) -> summary.PublicationChanges:
     """What follows the rename: the build's dbt documentation in place, the publication
     kept, compared with the one before, the oldest pruned. Done again by the next run
-    when a crash cut it off (warehouse/pipeline.py `finish_interrupted`)."""
+    when a crash cut it off (warehouse/run/pipeline.py `finish_interrupted`)."""
     publish.replace_file(paths.dbt_target / "static_index.html", paths.dbt_docs / "index.html")
-    return history.after_publication(paths, publication, keep)
+    return kept.after_publication(paths, publication, keep)
 
 
 def discard_build(paths: Paths) -> None:

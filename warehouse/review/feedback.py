@@ -9,7 +9,7 @@ the country sent, copied from the archived original (values read with python-cal
 whatever its format; the original is only ever read), each cell concerned highlighted and
 commented.
 
-Texts come from one catalogue, `warehouse/feedback_messages.py`, in the submission's
+Texts come from one catalogue, `warehouse/messages.py`, in the submission's
 language: the one the parser found for a loaded submission (`raw.ssi_submissions.language`),
 else found again from the workbook's sheet names, cover labels and column headers as the
 parser does, English when nothing tells. Each problem also keeps the check's own message, in
@@ -52,8 +52,8 @@ from ingest.ssi_workbook import (
     size_problem,
     submission_id,
 )
-from warehouse.feedback_messages import MESSAGES
-from warehouse.runs import RunFailed
+from warehouse.review.messages import MESSAGES
+from warehouse.shared.errors import RunFailed
 
 ERROR, WARNING = "error", "warning"
 # What is copied of a workbook, at most: the parser refuses bigger ones (too_large,

@@ -1,6 +1,6 @@
 """The run summary rendered for people: the terminal, the HTML page and the Prefect artifact.
 
-One `RunSummary` (warehouse/summary.py), one set of phrases: the page and the artifact
+One `RunSummary` (warehouse/shared/summary.py), one set of phrases: the page and the artifact
 show every section, with links to the Data Docs; the terminal shows the same lines
 without the gates, and where to find the page.
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ingest.terminal import printable
-from warehouse.summary import RunSummary, Scope, SourceSummary, SubmissionReview
+from warehouse.shared.summary import RunSummary, Scope, SourceSummary, SubmissionReview
 
 SOURCES = {"ssi": ("SSI", "SSI workbooks", "file(s)"),
            "rmt": ("RMT", "Project reports (RMT)", "page(s)")}

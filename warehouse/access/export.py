@@ -375,7 +375,7 @@ def ilostat_sql(con: duckdb.DuckDBPyConnection) -> str:
     unmapped = sorted(str(f) for f in flags if f not in ILOSTAT_FLAGS)
     if unmapped:
         raise ExportError(f"quality_flag {', '.join(unmapped)} has no ILOSTAT obs_status: "
-                          "add it to ILOSTAT_FLAGS in warehouse/export.py")
+                          "add it to ILOSTAT_FLAGS in warehouse/access/export.py")
 
     def case(position: int) -> str:
         whens = " ".join(f"when {_literal(flag)} then {_literal(mapped[position])}"

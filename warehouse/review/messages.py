@@ -5,7 +5,7 @@ One catalogue: key -> {en, fr, es, pt}. `rule_<code>` says which rule a problem 
 (`ingest/ssi_workbook.py`), the landing and load step (`ingest/landing.py`,
 `ingest/ssi.py`), the source gate (`expectations/sources.py`) and every check of
 `ops.submission_checks` (seed `plausibility_thresholds`). A `{name}` in a text is filled in
-by `warehouse/feedback.py`; every language of a key has the same ones
+by `warehouse/review/feedback.py`; every language of a key has the same ones
 (tests/test_feedback.py checks that no key lacks a language). Portuguese is the
 European usage of Cabo Verde, Mozambique and Timor-Leste.
 """

@@ -1,8 +1,5 @@
-"""The frame of every run: its id, the one-writer lock, and how it stops.
-
-Expected failures (a missing folder, nothing to publish, a blocked gate, a source that
-failed) raise `RunFailed` with the one line an operator needs; anything else is a bug.
-"""
+"""One writer at a time: the lock a run, a release or a rollback holds on the home, the id
+of each run, and the builds a killed run left behind."""
 
 from __future__ import annotations
 
@@ -13,22 +10,7 @@ from datetime import UTC, datetime
 from filelock import FileLock, Timeout
 
 from ingest.paths import Paths
-
-
-class RunFailed(RuntimeError):
-    """A run stopped; the message is the one line an operator needs."""
-
-
-class PipelineBusy(RunFailed):
-    """Another run holds the writer lock."""
-
-
-class GateBlocked(RunFailed):
-    """A blocking expectation failed on the marts; `summary` lists every validation."""
-
-    def __init__(self, message: str, summary: dict):
-        super().__init__(message)
-        self.summary = summary
+from warehouse.shared.errors import PipelineBusy
 
 
 def new_run_id() -> str:

@@ -9,7 +9,8 @@ from expectations.sources import RMT, SSI, SourceGate
 from ingest import raw, rmt, ssi
 from ingest.archive import ArchiveDamaged
 from ingest.paths import Paths
-from warehouse.runs import RunFailed, new_run_id, writer_lock
+from warehouse.shared.errors import RunFailed
+from warehouse.shared.lock import new_run_id, writer_lock
 
 STATUS_SQL = """
     select * from (

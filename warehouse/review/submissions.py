@@ -9,9 +9,9 @@ from pathlib import Path
 import duckdb
 
 from ingest.paths import PRIVATE_DIR, PRIVATE_FILE, Paths
-from warehouse.feedback import feedback_batch
-from warehouse.query import run_query
-from warehouse.summary import RunSummary, SubmissionReview
+from warehouse.access.query import run_query
+from warehouse.review.feedback import feedback_batch
+from warehouse.shared.summary import RunSummary, SubmissionReview
 
 FLAGS = {"numerator_exceeds_denominator": "numerator exceeds denominator",
          "numerator_missing": "numerator not reported",

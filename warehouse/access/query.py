@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import io
 import json
 import os
 import signal
@@ -20,15 +19,14 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from datetime import date, datetime
-from decimal import Decimal
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 import duckdb
 
 from ingest.terminal import printable
+from warehouse.shared.tables import escaped_rows, text_table, write_json
 
 FORMATS = ("table", "csv", "json")
 DEFAULT_TIMEOUT = 60.0
@@ -119,7 +117,7 @@ def stream_query(warehouse: Path, sql: str, fmt: str, out: BinaryIO, *,
                "max_rows": max_rows, "escape": escape, "encoding": encoding,
                "memory": memory}
     process = subprocess.Popen(
-        [sys.executable, "-P", "-c", "from warehouse.query import child; child()"],
+        [sys.executable, "-P", "-c", "from warehouse.access.query import child; child()"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     said: list[bytes] = []
     listener = threading.Thread(target=lambda: said.append(process.stderr.read()),
@@ -341,14 +339,14 @@ def _write(con: duckdb.DuckDBPyConnection, request: dict, out: _Output,
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow([escape(c) for c in columns])
         for chunk in chunks:
-            writer.writerows(_escaped(chunk) if request["escape"] else chunk)
+            writer.writerows(escaped_rows(chunk) if request["escape"] else chunk)
     elif request["format"] == "json":
-        _write_json(columns, chunks, out)
+        write_json(columns, chunks, out)
     else:
         limit = request["max_rows"]
         rows = (cursor.fetchmany(limit) if limit else cursor.fetchall()) if columns else []
         if not limit or len(rows) < limit:
-            out.write(_table(columns, rows))
+            out.write(text_table(columns, rows))
             return
         try:
             total = len(rows) + sum(len(chunk) for chunk in chunks)
@@ -358,98 +356,5 @@ def _write(con: duckdb.DuckDBPyConnection, request: dict, out: _Output,
                 raise
             note = (f"showing the first {len(rows):,} rows; counting the others was stopped "
                     f"after {request['timeout']:g} s")
-        out.write(_table(columns, rows, note and f"({note}; use --format csv for all, "
+        out.write(text_table(columns, rows, note and f"({note}; use --format csv for all, "
                                                  "or add LIMIT)"))
-
-
-def _escaped(rows: list[tuple]) -> Iterator[list]:
-    for row in rows:
-        yield [printable(v) if isinstance(v, str) else v for v in row]
-
-
-def _json_value(value):
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    return value
-
-
-def _json_record(columns: list[str], row: tuple) -> str:
-    """A row as a JSON object, control and invisible characters escaped as \\uNNNN (the
-    same data once parsed)."""
-    text = json.dumps({c: _json_value(v) for c, v in zip(columns, row, strict=True)},
-                      ensure_ascii=False, indent=2, default=str)
-    if text.replace("\n", "").isprintable():
-        return text
-    return "".join(ch if ch == "\n" or printable(ch) == ch else _json_escape(ch)
-                   for ch in text)
-
-
-def _json_escape(ch: str) -> str:
-    code = ord(ch)
-    if code < 0x10000:
-        return f"\\u{code:04x}"
-    code -= 0x10000
-    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
-
-
-def _write_json(columns: list[str], chunks: Iterable[list[tuple]], out) -> None:
-    """A JSON array of objects, one a row, written as the rows come."""
-    first = True
-    for chunk in chunks:
-        for row in chunk:
-            out.write(("[\n  " if first else ",\n  ")
-                      + _json_record(columns, row).replace("\n", "\n  "))
-            first = False
-    out.write("[]\n" if first else "\n]\n")
-
-
-def format_rows(columns: list[str], rows: list[tuple], fmt: str) -> str:
-    """Render a result as an aligned text table, CSV, or a JSON array of objects.
-
-    A table is for a terminal: control characters in its cells show escaped (see
-    `ingest.terminal.printable`). CSV is data, as it is. JSON escapes them as \\uNNNN,
-    which keeps the data once parsed.
-    """
-    if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows(rows)
-        return out.getvalue()
-    if fmt == "json":
-        out = io.StringIO()
-        _write_json(columns, [rows], out)
-        return out.getvalue()
-    if fmt != "table":
-        raise QueryError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
-    return _table(columns, rows)
-
-
-def _table(columns: list[str], rows: list[tuple], note: str | None = None) -> str:
-    """An aligned text table, every header and cell `printable`, then `note` or the count
-    of rows."""
-    heads = [printable(c) for c in columns]
-    cells = [[printable(_cell(v)) for v in row] for row in rows]
-    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(heads)]
-    numeric = [all(isinstance(row[i], int | float | Decimal) or row[i] is None for row in rows)
-               for i in range(len(columns))]
-
-    def line(values: list[str]) -> str:
-        return " | ".join(v.rjust(w) if n else v.ljust(w)
-                          for v, w, n in zip(values, widths, numeric, strict=True)).rstrip()
-
-    body = [line(heads), "-+-".join("-" * w for w in widths)] + [line(r) for r in cells]
-    body.append(note or f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
-    return "\n".join(body) + "\n"
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e18:
-            return str(int(value))
-        return f"{value:.4f}".rstrip("0").rstrip(".")
-    return str(value)

@@ -1,7 +1,7 @@
 """Build a new warehouse file from the raw layer: copy raw (without personal data), run dbt.
 
 Each run builds into a fresh DuckDB file beside the published one; nothing here
-touches the published warehouse (see warehouse/publish.py).
+touches the published warehouse (see warehouse/publication/publish.py).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from ingest import raw
 from ingest.paths import DBT_PROJECT_DIR, EXPECTATIONS_DIR
 from ingest.population import bundled_population
 from ingest.reference import countries
-from warehouse.runs import RunFailed
+from warehouse.shared.errors import RunFailed
 
 log = logging.getLogger(__name__)
 # The on-disk format of every build, hence of the published warehouse: DuckDB 2.0 writes

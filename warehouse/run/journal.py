@@ -5,7 +5,7 @@ workbooks) and writing the run's summary page are one unit. A run writes its sum
 here as soon as it has loaded anything (`home/pending/<run id>.json`), notes the
 publication it is about to rename into place, and removes the file only once its page
 is written. A run killed (or out of disk) in between leaves the file; the next run,
-under the writer lock, finishes it (warehouse/pipeline.py `finish_interrupted`).
+under the writer lock, finishes it (warehouse/run/pipeline.py `finish_interrupted`).
 
 `SPF_KILL_AT` names a step boundary (see `BOUNDARIES`) at which a run kills itself with
 SIGKILL: the crash tests use it to stop a real `spf run` exactly there.
@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 from ingest.paths import PRIVATE_DIR, Paths
-from warehouse.summary import RunSummary
+from warehouse.shared.summary import RunSummary
 
 KILL_ENV = "SPF_KILL_AT"
 BOUNDARIES = ("loaded", "built", "gated", "recorded", "renamed", "kept", "reviewed",

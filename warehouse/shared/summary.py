@@ -1,7 +1,7 @@
 """The run summary: what a run loaded, turned away, validated and published, in one shape.
 
 Every step adds its part; the flows return the whole as a plain, JSON-able mapping (a
-Prefect result), `warehouse/report.py` renders it for the terminal, the HTML page and
+Prefect result), `warehouse/run/report.py` renders it for the terminal, the HTML page and
 the Prefect artifact.
 """
 
@@ -11,7 +11,24 @@ from typing import NotRequired, TypedDict
 
 from expectations.gates import GateResult
 from ingest.outcomes import Report
-from warehouse.history import PublicationChanges
+
+
+class MartChanges(TypedDict):
+    rows_before: int
+    rows: int
+    added: int | None  # None: the mart has no key to match rows on (changed or not: checksum)
+    removed: int | None
+    changed: int | None
+
+
+class PublicationChanges(TypedDict):
+    """What a publication changed, for the run summary."""
+
+    from_publication: str | None
+    to_publication: str | None
+    marts: dict[str, MartChanges]  # every mart of the new publication
+    highlights: dict[str, list[str]]  # coverage and results marts: largest changes, in words
+    error: NotRequired[str]  # after_publication: why there is no summary
 
 
 class Rejection(TypedDict):

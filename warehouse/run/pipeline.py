@@ -1,7 +1,7 @@
 """The two runs, nightly and backfill, as plain functions over their steps.
 
-A run takes the one-writer lock, loads what its sources bring (`warehouse/loads.py`),
-then rebuilds, gates and publishes the marts (`warehouse/marts.py`), and always leaves
+A run takes the one-writer lock, loads what its sources bring (`warehouse/run/loads.py`),
+then rebuilds, gates and publishes the marts (`warehouse/run/steps.py`), and always leaves
 a summary page. The flows (`flows/`) call these with an `Orchestration` that runs each
 step as a Prefect task; without one, the steps are plain calls, as the tests run them.
 """
@@ -22,21 +22,18 @@ from ingest import rmt_api
 from ingest.paths import SAMPLE_RMT_DIR, SAMPLE_SSI_DIR, Paths, make_private, resolve
 from ingest.reference import COUNTRY_CODES
 from ingest.rmt_api import FetchFailed
-from warehouse import history, journal, loads, marts, report, review
-from warehouse.loads import FetchPages
-from warehouse.marts import BuildOptions
-from warehouse.runs import (
-    GateBlocked,
-    RunFailed,
-    discard_stale_builds,
-    new_run_id,
-    writer_lock,
-)
-from warehouse.summary import RunSummary, Scope
+from warehouse.publication import records
+from warehouse.review import submissions
+from warehouse.run import journal, loads, report, steps
+from warehouse.run.loads import FetchPages
+from warehouse.run.steps import BuildOptions
+from warehouse.shared.errors import GateBlocked, RunFailed
+from warehouse.shared.lock import discard_stale_builds, new_run_id, writer_lock
+from warehouse.shared.summary import RunSummary, Scope
 
 SOURCES = ("ssi", "rmt")
 SETTLE_ENV = "SPF_SETTLE_SECONDS"
-# Failures a run expects and says in one line (see warehouse/runs.py); a traceback is for
+# Failures a run expects and says in one line (see warehouse/shared/errors.py); a traceback is for
 # anything else, a bug. FetchFailed: the RMT API failed for good, so the source did.
 EXPECTED_FAILURES = (RunFailed, FetchFailed)
 
@@ -158,7 +155,7 @@ def run_frame(warehouse: str | None, kind: str, how: Orchestration
 
     Yields the run's paths, id and summary; the body fills the summary in. A run refused
     because another holds the lock writes nothing. The run first finishes what an earlier
-    run left undone (warehouse/journal.py), and keeps its own journal until its
+    run left undone (warehouse/run/journal.py), and keeps its own journal until its
     publication is kept, its submissions reviewed and its page written.
     """
     paths = resolve(warehouse)
@@ -200,8 +197,8 @@ def is_finished(summary: RunSummary, pending_publication: str | None) -> bool:
 
 
 def published_id(paths: Paths) -> str | None:
-    """The id of the publication in place (warehouse/history.py)."""
-    rows = history.history(paths.warehouse, lists=False) if paths.warehouse.exists() else []
+    """The id of the publication in place (warehouse/publication/)."""
+    rows = records.history(paths.warehouse, lists=False) if paths.warehouse.exists() else []
     return rows[-1]["publication_id"] if rows else None
 
 
@@ -221,13 +218,13 @@ def finish_interrupted(paths: Paths, run_id: str, how: Orchestration,
             continue
         pid = earlier.get("pending_publication")
         if pid and not earlier["published"] and pid == current:
-            earlier["publication"] = marts.after_publishing(
+            earlier["publication"] = steps.after_publishing(
                 paths, pid, earlier.get("keep_publications"))
             earlier["published"] = True
         elif not earlier["published"] and not after_publishing:
             continue
         if _to_review(earlier) and "review" not in earlier and paths.warehouse.exists():
-            earlier["review"] = review.review_submissions(paths, earlier)
+            earlier["review"] = submissions.review_submissions(paths, earlier)
         earlier["finished_by"] = run_id
         how.log.warning("finished run %s, interrupted before: %s", earlier["run_id"],
                         "its publication kept, submissions reviewed, page written"
@@ -255,27 +252,27 @@ def rebuild_and_publish(paths: Paths, run_id: str, summary: RunSummary, how: Orc
     """Build, gate and publish the marts, unless nothing changed (and `force` is off); then
     review the run's submissions on what was published."""
     try:
-        marts.ensure_something_to_publish(
+        steps.ensure_something_to_publish(
             paths, [r for source in SOURCES for r in summary.get(source, {}).get("rejected", [])])
     except RunFailed as nothing:
         left = report.left_for_next_run(summary["ssi"]) if "ssi" in summary else None
         if left:
             raise RunFailed(f"{nothing}; {left}") from None
         raise
-    if not force and marts.is_current(paths, options):
+    if not force and steps.is_current(paths, options):
         how.log.info("nothing new since the last publication; warehouse unchanged")
         return
     journal.save(paths, summary)
     journal.kill_point("loaded")
     try:
-        summary["build"] = step(how, summary, marts.build_marts, paths, run_id, options,
+        summary["build"] = step(how, summary, steps.build_marts, paths, run_id, options,
                                 full=force)
         journal.kill_point("built")
-        summary["marts_gate"] = step(how, summary, marts.validate_marts, paths, run_id,
+        summary["marts_gate"] = step(how, summary, steps.validate_marts, paths, run_id,
                                      summary["build"]["rebuilt"])
         journal.kill_point("gated")
         summary["keep_publications"] = options.keep_publications
-        summary["publication"] = step(how, summary, marts.publish_marts, paths, run_id,
+        summary["publication"] = step(how, summary, steps.publish_marts, paths, run_id,
                                       summary["kind"], options, dict(summary))
         summary["published"] = True
         journal.kill_point("kept")
@@ -283,9 +280,9 @@ def rebuild_and_publish(paths: Paths, run_id: str, summary: RunSummary, how: Orc
         summary["marts_gate"] = blocked.summary
         raise
     finally:
-        marts.discard_build(paths)
+        steps.discard_build(paths)
     if _to_review(summary):
-        summary["review"] = step(how, summary, review.review_submissions, paths, summary)
+        summary["review"] = step(how, summary, submissions.review_submissions, paths, summary)
         journal.kill_point("reviewed")
     finish_interrupted(paths, run_id, how, after_publishing=True)
 
