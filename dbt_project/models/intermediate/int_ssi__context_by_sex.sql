@@ -1,6 +1,7 @@
 -- National denominators of the current submissions, one row per item and sex.
 select
     c.submission_id,
+    c.source_row,
     c.item,
     u.sex,
     u.persons

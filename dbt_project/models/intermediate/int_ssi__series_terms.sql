@@ -1,155 +1,105 @@
--- Every input of every SDG 1.3.1 series, one row per term, sex and spreadsheet row, as
--- ../shared/specs/sdg131-method.md defines them. `part` says where a term goes: the
--- numerator, the denominator, or what the denominator subtracts (`denominator_less`).
--- A null `persons` is a value the country did not report: int_ssi__series_computed turns
--- it into a missing figure, never a zero.
-with cash as (
-    select * from {{ ref('int_ssi__cash_recipients') }}
-),
-
-contributors as (
-    select * from {{ ref('int_ssi__contributors_by_sex') }}
-),
-
--- Active contributors: the blank-function rows of contributory (SI) schemes.
-active_contributors as (
-    select * from contributors
-    where function is null and scheme_type = 'SI'
-),
-
-context as (
-    select * from {{ ref('int_ssi__context_by_sex') }}
-),
-
--- Contingency series: the function whose recipients they count and the population they
--- count them over, from the seed (blank for the series with rules of their own below). A
--- blank cell is null in the seed table, an empty string where a unit test reads the file.
-series_by_function as (
+-- Every input of every SDG 1.3.1 series: one row per series, part, sex and spreadsheet row
+-- that feeds it, as the seed sdg131_terms says (../shared/specs/sdg131-method.md). `part`
+-- says where a term goes: the numerator, the denominator, or what the denominator subtracts
+-- (`denominator_less`). A null `persons` is a value the country did not report:
+-- int_ssi__series_computed turns it into a missing figure, never a zero.
+--
+-- The seed is read generically, so a rule changes there, not here: a spreadsheet row feeds
+-- a term when it is on the term's sheet and passes each of its filters. functions: the
+-- row's function is one of them; `*`, any function but except_functions; blank, rows with
+-- no function (the contributors sheet's active contributors). benefit_forms, scheme_types
+-- (the row's scheme), item (context sheet): blank for any. A blank cell is null in the
+-- seed table, an empty string where a unit test reads the file: both read as blank.
+with terms as (
     select
         series,
-        numerator_function as function,
-        denominator_item
-    from {{ ref('sdg131_series') }}
-    where coalesce(numerator_function, '') != ''
+        part,
+        sheet,
+        coalesce(trim(functions) = '*', false) as any_function,
+        string_split(nullif(nullif(trim(functions), ''), '*'), ' ') as function_codes,
+        string_split(nullif(trim(except_functions), ''), ' ') as except_function_codes,
+        string_split(nullif(trim(benefit_forms), ''), ' ') as benefit_form_codes,
+        string_split(nullif(trim(scheme_types), ''), ' ') as scheme_type_codes,
+        nullif(trim(item), '') as item
+    from {{ ref('sdg131_terms') }}
 ),
 
-terms as (
-    -- Contingency series: cash recipients of one function over one population.
-    select
-        cash.submission_id,
-        m.series,
-        cash.sex,
-        'numerator' as part,
-        cash.persons
-    from cash inner join series_by_function as m using (function)
-
-    union all
-    select
-        context.submission_id,
-        m.series,
-        context.sex,
-        'denominator' as part,
-        context.persons
-    from context inner join series_by_function as m on context.item = m.denominator_item
-
-    -- Employment injury: workers protected (contributors of INJ rows) over the employed.
-    union all
+sheet_rows as (
     select
         submission_id,
-        'SOC_CONTIG_INJ' as series,
+        'beneficiaries' as sheet,
+        source_row,
+        function,
+        benefit_form,
+        scheme_type,
+        null::varchar as item,
         sex,
-        'numerator' as part,
         persons
-    from contributors
-    where function = 'INJ'
+    from {{ ref('int_ssi__beneficiaries_by_sex') }}
 
     union all
     select
         submission_id,
-        'SOC_CONTIG_INJ' as series,
+        'contributors' as sheet,
+        source_row,
+        function,
+        null::varchar as benefit_form,
+        scheme_type,
+        null::varchar as item,
         sex,
-        'denominator' as part,
         persons
-    from context
-    where item = 'EMPLOYED'
-
-    -- Vulnerable persons: non-contributory cash recipients over the population that neither
-    -- contributes nor receives a contributory benefit (other than maternity and sickness).
-    union all
-    select
-        submission_id,
-        'SOC_CONTIG_VULN' as series,
-        sex,
-        'numerator' as part,
-        persons
-    from cash
-    where scheme_type in ('UNI', 'SA')
+    from {{ ref('int_ssi__contributors_by_sex') }}
 
     union all
     select
         submission_id,
-        'SOC_CONTIG_VULN' as series,
+        'context' as sheet,
+        source_row,
+        null::varchar as function,
+        null::varchar as benefit_form,
+        null::varchar as scheme_type,
+        item,
         sex,
-        'denominator' as part,
         persons
-    from context
-    where item = 'POP_TOTAL'
+    from {{ ref('int_ssi__context_by_sex') }}
+),
 
-    union all
+matched as (
     select
-        submission_id,
-        'SOC_CONTIG_VULN' as series,
-        sex,
-        'denominator_less' as part,
-        persons
-    from active_contributors
-
-    union all
-    select
-        submission_id,
-        'SOC_CONTIG_VULN' as series,
-        sex,
-        'denominator_less' as part,
-        persons
-    from cash
-    where scheme_type = 'SI' and function not in ('MATERN', 'SICK')
-
-    -- Total: active contributors plus recipients of the functions whose recipients are not
-    -- normally also contributors; MATERN and SICK are left out to avoid double counting.
-    union all
-    select
-        submission_id,
-        'SOC_CONTIG_TOTAL' as series,
-        sex,
-        'numerator' as part,
-        persons
-    from active_contributors
-
-    union all
-    select
-        submission_id,
-        'SOC_CONTIG_TOTAL' as series,
-        sex,
-        'numerator' as part,
-        persons
-    from cash
-    where function in ('CHILD', 'DIS', 'OLD', 'SURV', 'UNE', 'SA', 'INJ')
-
-    union all
-    select
-        submission_id,
-        'SOC_CONTIG_TOTAL' as series,
-        sex,
-        'denominator' as part,
-        persons
-    from context
-    where item = 'POP_TOTAL'
+        r.submission_id,
+        t.series,
+        r.sex,
+        t.part,
+        r.persons,
+        r.sheet,
+        r.source_row
+    from sheet_rows as r
+    inner join terms as t
+        on
+            r.sheet = t.sheet
+            and case
+                when t.any_function
+                    then not coalesce(list_contains(t.except_function_codes, r.function), false)
+                when t.function_codes is null then r.function is null
+                else coalesce(list_contains(t.function_codes, r.function), false)
+            end
+            and (
+                t.benefit_form_codes is null
+                or coalesce(list_contains(t.benefit_form_codes, r.benefit_form), false)
+            )
+            and (
+                t.scheme_type_codes is null
+                or coalesce(list_contains(t.scheme_type_codes, r.scheme_type), false)
+            )
+            and (t.item is null or r.item = t.item)
 )
 
-select terms.*
-from terms
+-- A series that needs a sheet (the total and the vulnerable need the contributors sheet)
+-- is not computed for a submission without it.
+select m.*
+from matched as m
 inner join {{ ref('int_ssi__submissions_current') }} as s using (submission_id)
--- Without a contributors sheet, the total and vulnerable series cannot be computed.
+inner join {{ ref('sdg131_series') }} as d using (series)
 where
-    list_contains(s.sheets, 'contributors')
-    or terms.series not in ('SOC_CONTIG_TOTAL', 'SOC_CONTIG_VULN')
+    coalesce(nullif(trim(d.requires_sheet), ''), '') = ''
+    or list_contains(s.sheets, trim(d.requires_sheet))

@@ -3,11 +3,11 @@
 -- sex the earlier one had. Three measures: `context`, the national denominators in persons
 -- (GDP and government expenditure are money: their year-on-year change is inflation as
 -- much as error, so spending is compared as a share of GDP instead); `coverage`, the
--- published SDG 1.3.1 figure (marts.coverage_sdg131.coverage_pct) per series and sex;
--- `expenditure`, the published spending in % of GDP for all functions
--- (marts.sp_expenditure, function ALL). Published figures are compared, so a warning is
--- about what analysts see. ops.submission_checks applies the thresholds of the seed
--- plausibility_thresholds.
+-- SDG 1.3.1 figure per series and sex (int_ssi__coverage.coverage_pct, as
+-- marts.coverage_sdg131 publishes it); `expenditure`, the spending in % of GDP for all
+-- functions (int_ssi__expenditure, function ALL, as marts.sp_expenditure publishes it).
+-- Published figures are compared, so a warning is about what analysts see.
+-- ops.submission_checks applies the thresholds of the seed plausibility_thresholds.
 with current_submissions as (
     select
         submission_id,
@@ -49,7 +49,7 @@ measures as (
         sex,
         coverage_pct as measured_value,
         quality_flag
-    from {{ ref('coverage_sdg131') }}
+    from {{ ref('int_ssi__coverage') }}
 
     union all
     select
@@ -59,7 +59,7 @@ measures as (
         'SEX_T' as sex,
         pct_gdp as measured_value,
         quality_flag
-    from {{ ref('sp_expenditure') }}
+    from {{ ref('int_ssi__expenditure') }}
     where function = 'ALL'
 )
 

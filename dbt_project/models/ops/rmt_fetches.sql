@@ -3,7 +3,7 @@ with fetch_pages as (
     select
         fetch_id,
         list(original_name order by original_name) as page_files
-    from {{ source('rmt', 'rmt_pages') }}
+    from {{ ref('stg_rmt__pages') }}
     group by all
 )
 

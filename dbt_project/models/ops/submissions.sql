@@ -1,18 +1,5 @@
--- Every landed SSI workbook and what became of it; what statisticians check first.
-with files as (
-    select * from {{ ref('stg_ssi__files') }}
-),
-
-latest as (
-    select
-        country_iso3,
-        reference_year,
-        max(revision) as latest_revision
-    from files
-    where status = 'loaded'
-    group by all
-)
-
+-- Every landed SSI workbook and what became of it; what statisticians check first. A loaded
+-- one that a higher revision replaced is superseded (int_ssi__submission_revisions).
 select
     f.sha256,
     f.original_name,
@@ -22,18 +9,13 @@ select
     f.reference_year,
     f.revision,
     f.submission_id,
-    case
-        when f.status = 'loaded' and f.revision < l.latest_revision then 'superseded'
-        else f.status
-    end as status,
-    case
-        when f.status = 'loaded' and f.revision < l.latest_revision
-            then f.country_iso3 || '-' || f.reference_year || '-r' || l.latest_revision
-    end as superseded_by,
+    case when r.is_superseded then 'superseded' else f.status end as status,
+    r.superseded_by,
     f.reason_code,
     f.reason_message,
     f.problems,
     f.run_id,
     f.processed_at
-from files as f
-left join latest as l using (country_iso3, reference_year)
+from {{ ref('stg_ssi__files') }} as f
+left join {{ ref('int_ssi__submission_revisions') }} as r
+    on f.status = 'loaded' and f.submission_id = r.submission_id

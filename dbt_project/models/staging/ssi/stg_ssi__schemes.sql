@@ -5,8 +5,6 @@ select
     scheme_id,
     scheme_name,
     scheme_type,
-    scheme_type = 'SI' as is_contributory,
-    scheme_type in ('UNI', 'SA') as is_non_contributory,
     institution,
     legal_basis,
     start_year

@@ -1,11 +1,13 @@
--- Cash recipients of the current submissions, one row per spreadsheet row and sex.
--- Periodic cash counts; lump sums only for maternity; in-kind benefits never count.
+-- Benefit recipients of the current submissions, one row per spreadsheet row and sex, every
+-- benefit form: which of them count towards a series is the seed sdg131_terms' to say
+-- (int_ssi__series_terms).
 select
     b.submission_id,
     b.source_row,
     b.scheme_id,
     s.scheme_type,
     b.function,
+    b.benefit_form,
     u.sex,
     u.persons
 from {{ ref('stg_ssi__beneficiaries') }} as b
@@ -31,4 +33,3 @@ cross join
             ('SEX_M', b.men)
         ) as v (sex, persons)
     ) as u
-where b.is_cash_recipient
