@@ -11,14 +11,16 @@ from flows.nightly import PREFECT_RUN_LOGGERS
 from flows.tasks import ProgressArtifacts, orchestration
 from ingest import progress
 from warehouse.run import pipeline
+from warehouse.sources.registry import names
 
 pipeline.without_expected_tracebacks(*PREFECT_RUN_LOGGERS)  # as the nightly flow does
+SourceName = Literal[tuple(names())]  # the registered sources (warehouse/sources/)
 
 
 @flow(name="spf-backfill", log_prints=True)
 def backfill(years_from: int | None = None, years_to: int | None = None,
              countries: list[str] | None = None,
-             sources: list[Literal["ssi", "rmt"]] | None = None,
+             sources: list[SourceName] | None = None,
              reread: bool = True, landing: str | None = None, rmt_dir: str | None = None,
              rmt_url: str | None = None, warehouse: str | None = None,
              settle_seconds: float | None = None, reporting_date: date | None = None,
@@ -27,9 +29,9 @@ def backfill(years_from: int | None = None, years_to: int | None = None,
     reports from the archive, plus anything new in the given sources, then rebuild, gate and
     publish the marts as a nightly run does, even when nothing changed.
 
-    `sources` defaults to both. `reread` false keeps every earlier decision and only
-    rebuilds (after a method change). Project reports are re-read fetch by fetch, whatever
-    the years and countries. `settle_seconds`, `reporting_date`, `population` and
+    `sources` defaults to every registered source. `reread` false keeps every earlier
+    decision and only rebuilds (after a method change). Project reports are re-read fetch
+    by fetch, whatever the years and countries. `settle_seconds`, `reporting_date`, `population` and
     `keep_publications` are as in the nightly flow.
     """
     with progress.reporting(ProgressArtifacts()):

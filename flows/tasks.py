@@ -19,8 +19,9 @@ from ingest import rmt_api
 from ingest.paths import Paths
 from ingest.redaction import Scrubber
 from warehouse.review import submissions
-from warehouse.run import loads, pipeline, report, steps
+from warehouse.run import pipeline, report, steps
 from warehouse.shared.summary import RunSummary
+from warehouse.sources.registry import SOURCES
 
 
 def read_secret_block(name: str) -> str | None:
@@ -107,13 +108,16 @@ class ProgressArtifacts:
 
 
 TASKS = {step: task(step, name=step.__name__, cache_policy=NO_CACHE) for step in (
-    loads.ingest_ssi, loads.ingest_rmt, loads.reprocess_ssi, loads.reprocess_rmt,
+    *(step for source in SOURCES.values() for step in (source.ingest, source.reprocess)),
     steps.build_marts, steps.validate_marts, steps.publish_marts,
     submissions.review_submissions, report_run)}
 
 
 def run_task(step, *args, **kwargs):
-    """Run a step of the pipeline as its Prefect task."""
+    """Run a step of the pipeline as its Prefect task (named after it, made the first time
+    for a source registered later)."""
+    if step not in TASKS:
+        TASKS[step] = task(step, name=step.__name__, cache_policy=NO_CACHE)
     return TASKS[step](*args, **kwargs)
 
 

@@ -18,9 +18,9 @@ from python_calamine import CalamineWorkbook
 
 from ingest.paths import REPO_ROOT, SAMPLE_SSI_DIR, resolve
 from ingest.samples.workbook import write_ssi_workbook
+from warehouse.review import workbook
 from warehouse.review.feedback import FeedbackError, write_feedback
 from warehouse.review.messages import MESSAGES
-from warehouse.review.submissions import feedback
 
 LANGUAGES = ("en", "fr", "es", "pt")
 TGO = SAMPLE_SSI_DIR / "TGO_2022_r2.xlsx"
@@ -85,13 +85,13 @@ def test_every_problem_code_and_check_has_a_rule_and_what_to_do():
 def test_language_is_found_from_the_workbook_as_the_parser_finds_it(name, language):
     from ingest.ssi_workbook import parse_workbook
 
-    assert feedback.detect_language(feedback.read_sheets(SAMPLE_SSI_DIR / name)) == language
+    assert workbook.detect_language(workbook.read_sheets(SAMPLE_SSI_DIR / name)) == language
     if name != "TGO_2022_r2.xlsx":  # the parser agrees where it accepts the workbook
         assert parse_workbook(SAMPLE_SSI_DIR / name).language == language
 
 
 def test_numbers_are_written_the_way_each_language_writes_them():
-    assert [feedback.number(1234567.25, lang, 1, sign=True) for lang in LANGUAGES] == [
+    assert [workbook.number(1234567.25, lang, 1, sign=True) for lang in LANGUAGES] == [
         "+1,234,567.2", "+1\u00a0234\u00a0567,2", "+1.234.567,2", "+1\u00a0234\u00a0567,2"]
 
 
@@ -104,8 +104,9 @@ def delivered(tmp_path_factory):
     """A state with the rejected TGO 2022 r2 of the sample, a workbook quarantined by the
     source gate (a population of 50 persons) and one loaded without problems, loaded by the
     pipeline's own load step (no build: feedback reads the state)."""
-    from warehouse.run import loads
     from warehouse.shared.lock import new_run_id
+    from warehouse.sources.registry import Inputs
+    from warehouse.sources.ssi import ingest_ssi
 
     root = tmp_path_factory.mktemp("feedback")
     landing = root / "landing"
@@ -116,7 +117,7 @@ def delivered(tmp_path_factory):
     write_ssi_workbook(landing / "TLS_2019.xlsx", **implausible)
     write_ssi_workbook(landing / "KHM_2019.xlsx", **worked_example())
     paths = resolve(root / "wh" / "spf.duckdb")
-    summary = loads.ingest_ssi(paths, new_run_id(), landing)
+    summary = ingest_ssi(paths, new_run_id(), Inputs({"landing": landing}))
     assert summary["counts"] == {"rejected": 1, "quarantined": 1, "loaded": 1}
     return paths
 

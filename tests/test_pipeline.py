@@ -8,9 +8,10 @@ from filelock import FileLock
 
 from ingest.paths import resolve
 from warehouse.review import submissions
-from warehouse.run import loads, pipeline, steps
+from warehouse.run import pipeline, steps
 from warehouse.shared.errors import PipelineBusy, RunFailed
 from warehouse.shared.summary import SourceSummary
+from warehouse.sources.ssi import ingest_ssi
 
 
 class Recorder:
@@ -32,7 +33,7 @@ def test_a_nightly_run_without_prefect_publishes_then_stays_quiet(tmp_path, writ
 
     first = pipeline.nightly(str(warehouse), landing=str(tmp_path / "landing"), how=how)
     assert first["published"] is True and first["ssi"]["counts"] == {"loaded": 1}
-    assert recorder.steps == [loads.ingest_ssi.__name__, steps.build_marts.__name__,
+    assert recorder.steps == [ingest_ssi.__name__, steps.build_marts.__name__,
                               steps.validate_marts.__name__, steps.publish_marts.__name__,
                               submissions.review_submissions.__name__,
                               pipeline.write_report.__name__]
@@ -43,7 +44,7 @@ def test_a_nightly_run_without_prefect_publishes_then_stays_quiet(tmp_path, writ
     recorder.steps.clear()
     second = pipeline.nightly(str(warehouse), landing=str(tmp_path / "landing"), how=how)
     assert second["published"] is False and second["ssi"]["counts"] == {}
-    assert recorder.steps == [loads.ingest_ssi.__name__, pipeline.write_report.__name__]
+    assert recorder.steps == [ingest_ssi.__name__, pipeline.write_report.__name__]
 
 
 def test_a_failed_run_still_leaves_its_summary_page(tmp_path):

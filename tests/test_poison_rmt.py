@@ -11,7 +11,7 @@ logged or raised, and the rest of the run goes on.
 
 All real: HTTP servers on 127.0.0.1 (pytest-httpserver, and the socket server of
 test_rmt_misbehaviour.py for what no HTTP library sends), export folders in tmp_path, the
-DuckDB state through `loads.ingest_rmt`. Slow servers are cut off by small deadlines given
+DuckDB state through `ingest_rmt`. Slow servers are cut off by small deadlines given
 as parameters, so that each test takes seconds.
 """
 
@@ -41,8 +41,10 @@ from ingest import rmt_api
 from ingest.paths import Paths, resolve
 from ingest.rmt_api import FetchFailed
 from ingest.rmt_contract import MAX_PAGE_BYTES, MAX_PAGES
-from warehouse.run import loads, pipeline
+from warehouse.run import pipeline
 from warehouse.shared.errors import RunFailed
+from warehouse.sources.registry import Inputs
+from warehouse.sources.rmt import ingest_rmt
 
 PATH = FakeRmtApi.PATH
 TOKEN = FakeRmtApi.TOKEN
@@ -111,7 +113,7 @@ class Fetched:
 
 def fetch(paths: Paths, origin: str, token: str = TOKEN, run_id: str = "r1", **options
           ) -> Fetched:
-    """One fetch from the API at `origin` through `loads.ingest_rmt`, as a run does it."""
+    """One fetch from the API at `origin` through `ingest_rmt`, as a run does it."""
     raised = []
 
     def fetch_pages(base_url: str, updated_since: str | None) -> list:
@@ -122,7 +124,7 @@ def fetch(paths: Paths, origin: str, token: str = TOKEN, run_id: str = "r1", **o
             raise
 
     start = time.monotonic()
-    summary = loads.ingest_rmt(paths, run_id, rmt_url=origin, fetch_pages=fetch_pages)
+    summary = ingest_rmt(paths, run_id, Inputs({"rmt_url": origin}, fetch_pages=fetch_pages))
     return Fetched(summary, raised[0] if raised else None, time.monotonic() - start)
 
 
@@ -243,7 +245,7 @@ def test_poison_and_out_of_range_pages_reject_their_exports_and_the_good_one_loa
         (landing / name / "page-0002.json").write_bytes(body)
     write_export(landing / "zz-good", [intervention(n) for n in (7, 8, 9)])
 
-    summary = loads.ingest_rmt(paths, "r1", rmt_dir=landing)
+    summary = ingest_rmt(paths, "r1", Inputs({"rmt_dir": landing}))
 
     assert summary["counts"] == {"rejected": len(exports), "loaded": 1}
     decided = fetches(paths)
@@ -423,7 +425,7 @@ def test_export_pages_and_folders_too_large_to_read_are_rejected_unread(paths, t
 
     tracemalloc.start()
     try:
-        first = loads.ingest_rmt(paths, "r1", rmt_dir=landing)
+        first = ingest_rmt(paths, "r1", Inputs({"rmt_dir": landing}))
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -450,7 +452,7 @@ def test_export_pages_and_folders_too_large_to_read_are_rejected_unread(paths, t
         [f"{hashlib.sha256(page_body(THREE, 1)).hexdigest()}.json"]
 
     write_export(landing / "good", [intervention(n) for n in (7, 8)])
-    second = loads.ingest_rmt(paths, "r2", rmt_dir=landing)
+    second = ingest_rmt(paths, "r2", Inputs({"rmt_dir": landing}))
 
     assert second["counts"] == {"loaded": 1}
     assert versions(paths) == ["RMT-000007", "RMT-000008"]

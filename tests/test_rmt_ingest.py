@@ -1,6 +1,6 @@
 """Project-report ingest against a real HTTP server on 127.0.0.1 and real export folders.
 
-Each test goes through `loads.ingest_rmt`: archive, contract, GX gate and the
+Each test goes through `ingest_rmt`: archive, contract, GX gate and the
 DuckDB state, as a nightly run does. The client's own retry timings are covered in
 test_rmt_api.py; here small backoffs keep the retries quick.
 """
@@ -21,8 +21,10 @@ from flows.tasks import resolve_token
 from ingest import rmt_api
 from ingest.paths import resolve
 from warehouse.review import quarantine
-from warehouse.run import loads, pipeline
+from warehouse.run import pipeline
 from warehouse.shared.errors import RunFailed
+from warehouse.sources.registry import Inputs
+from warehouse.sources.rmt import ingest_rmt
 
 
 def quick_fetch(base_url: str, updated_since: str | None) -> list:
@@ -37,7 +39,7 @@ def paths(tmp_path):
 
 
 def ingest(paths, api: FakeRmtApi, run_id: str = "r1") -> dict:
-    return loads.ingest_rmt(paths, run_id, rmt_url=api.url, fetch_pages=quick_fetch)
+    return ingest_rmt(paths, run_id, Inputs({"rmt_url": api.url}, fetch_pages=quick_fetch))
 
 
 def state(paths, sql: str, params: list | None = None) -> list[tuple]:
@@ -232,7 +234,7 @@ def test_an_export_loads_as_a_whole_or_not_at_all(paths, tmp_path, httpserver):
     write_export(missing, api.interventions)
     (missing / "page-0003.json").unlink()
 
-    summary = loads.ingest_rmt(paths, "r1", rmt_dir=exports)
+    summary = ingest_rmt(paths, "r1", Inputs({"rmt_dir": exports}))
     assert summary["counts"] == {"rejected": 2}
     reasons = {r["file"]: r["reason"] for r in summary["rejected"]}
     assert "2017-11-01/page-0002.json!items[0] (RMT-000003) " \
@@ -241,11 +243,11 @@ def test_an_export_loads_as_a_whole_or_not_at_all(paths, tmp_path, httpserver):
     assert versions(paths) == []
 
     # Nothing changed: the same exports are not decided again.
-    assert loads.ingest_rmt(paths, "r2", rmt_dir=exports)["counts"] == {}
+    assert ingest_rmt(paths, "r2", Inputs({"rmt_dir": exports}))["counts"] == {}
     # The page is fixed in place: the export is decided again as a whole, and loads.
     bad_page.chmod(0o644)
     bad_page.write_bytes(good_body)
-    fixed = loads.ingest_rmt(paths, "r3", rmt_dir=exports)
+    fixed = ingest_rmt(paths, "r3", Inputs({"rmt_dir": exports}))
     assert fixed["counts"] == {"loaded": 1} and fixed["new_versions"] == 5
     # The rejected body stays in the archive.
     assert archived(paths, good_body.replace(b'"step": 3', b'"step": 4')).exists()

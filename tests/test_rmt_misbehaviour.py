@@ -1,4 +1,4 @@
-"""The RMT API as real servers and proxies misbehave: each case through `loads.ingest_rmt`.
+"""The RMT API as real servers and proxies misbehave: each case through `ingest_rmt`.
 
 The rule: an API that answers with something other than the contract is the API failing,
 not bad data. Such a fetch fails cleanly: nothing loaded, the high-water mark where it was,
@@ -41,8 +41,10 @@ from ingest import rmt_api
 from ingest.paths import Paths, resolve
 from ingest.rmt_api import FetchedPage, FetchFailed
 from ingest.state import rmt_high_water_mark
-from warehouse.run import loads, pipeline
+from warehouse.run import pipeline
 from warehouse.shared.errors import RunFailed
+from warehouse.sources.registry import Inputs
+from warehouse.sources.rmt import ingest_rmt
 
 PATH = FakeRmtApi.PATH
 TOKEN = FakeRmtApi.TOKEN
@@ -179,8 +181,8 @@ def preloaded(tmp_path_factory, make_httpserver, raw_server) -> Path:
             return [FetchedPage(1, f"{url}{PATH}?page=1",
                                 page_body([intervention(number, MARK)], 1), "2017-01-02")]
 
-        summary = loads.ingest_rmt(paths, f"r0-{number}", rmt_url=origin,
-                                   fetch_pages=handed_over)
+        summary = ingest_rmt(paths, f"r0-{number}",
+                             Inputs({"rmt_url": origin}, fetch_pages=handed_over))
         assert summary["counts"] == {"loaded": 1}
     return home
 
@@ -217,7 +219,7 @@ class Result:
 
 
 class Runner:
-    """Fetches through `loads.ingest_rmt` into a copy of the preloaded state, and checks."""
+    """Fetches through `ingest_rmt` into a copy of the preloaded state, and checks."""
 
     def __init__(self, paths: Paths, caplog):
         self.paths = paths
@@ -235,7 +237,7 @@ class Runner:
                 raise
 
         start = time.monotonic()
-        summary = loads.ingest_rmt(self.paths, "r1", rmt_url=origin, fetch_pages=fetch_pages)
+        summary = ingest_rmt(self.paths, "r1", Inputs({"rmt_url": origin}, fetch_pages=fetch_pages))
         return Result(origin, summary, raised[0] if raised else None, time.monotonic() - start)
 
     def mark(self, origin: str) -> str | None:

@@ -24,7 +24,9 @@ from ingest.paths import resolve
 from ingest.terminal import printable
 from warehouse.cli import app
 from warehouse.review.quarantine import status_rows
-from warehouse.run import loads, report
+from warehouse.run import report
+from warehouse.sources.registry import Inputs
+from warehouse.sources.ssi import ingest_ssi
 
 runner = CliRunner()
 SPF = str(Path(sys.executable).with_name("spf"))
@@ -56,7 +58,7 @@ def landed(tmp_path_factory):
     for name in NAMES:
         (landing / name).write_bytes(f"not a workbook: {name}".encode())
     paths = resolve(root / "spf.duckdb")
-    part = loads.ingest_ssi(paths, "names-run", landing)
+    part = ingest_ssi(paths, "names-run", Inputs({"landing": landing}))
     return paths, part
 
 

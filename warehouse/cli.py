@@ -88,7 +88,8 @@ def backfill(
         help="Reference years to re-process, FROM:TO (e.g. 2016:2020) or one year.")],
     countries: Annotated[str | None, typer.Option(
         help="Comma-separated ISO3 codes (default: every country).")] = None,
-    sources: Annotated[str, typer.Option(help="Comma-separated: ssi, rmt.")] = "ssi,rmt",
+    sources: Annotated[str | None, typer.Option(
+        help="Comma-separated source names (default: every source).")] = None,
     reread: Annotated[bool, typer.Option(
         help="Re-read archived files; --no-reread only rebuilds the marts.")] = True,
     landing: Annotated[Path | None, typer.Option(
@@ -116,7 +117,8 @@ def backfill(
         _fail(f"--years {years!r}: expected FROM:TO, e.g. 2016:2020")
     _run_flow("backfill", years_from=span[0], years_to=span[1],
               countries=[c for c in (countries or "").split(",") if c.strip()] or None,
-              sources=[s.strip() for s in sources.split(",") if s.strip()], reread=reread,
+              sources=[s.strip() for s in (sources or "").split(",") if s.strip()] or None,
+              reread=reread,
               landing=str(landing) if landing else None,
               rmt_dir=str(rmt_dir) if rmt_dir else None, rmt_url=rmt_url,
               warehouse=str(warehouse) if warehouse else None, settle_seconds=settle,
@@ -179,6 +181,7 @@ def _run_flow(kind: str, **parameters) -> None:
     server would cost seconds at every start and keep nothing once the command exits.
     """
     from warehouse.run import pipeline
+    from warehouse.sources.rmt import fetch_with_environment_token
 
     try:
         if prefect_server():
@@ -199,7 +202,7 @@ def _run_flow(kind: str, **parameters) -> None:
             log = logging.getLogger("spf")
             log.addHandler(handler)
             log.setLevel(logging.INFO)
-            how = pipeline.Orchestration(fetch_pages=pipeline.fetch_with_environment_token,
+            how = pipeline.Orchestration(fetch_pages=fetch_with_environment_token,
                                          log=log)
             with _progress_bars():
                 summary = getattr(pipeline, kind)(how=how, **parameters)

@@ -167,9 +167,10 @@ INGEST = """
 import sys
 from pathlib import Path
 from ingest.paths import resolve
-from warehouse.run import loads
+from warehouse.sources.registry import Inputs
+from warehouse.sources.ssi import ingest_ssi
 paths = resolve(Path(sys.argv[2]) / "spf.duckdb")
-summary = loads.ingest_ssi(paths, "bench", Path(sys.argv[1]))
+summary = ingest_ssi(paths, "bench", Inputs({"landing": Path(sys.argv[1])}))
 print(summary["counts"])
 """
 

@@ -30,6 +30,8 @@ from pathlib import Path
 
 import duckdb
 
+from ingest import codes
+
 FORMATS = ("csv", "parquet", "xlsx", "ilostat")
 SCHEMAS = ("marts", "ops")
 
@@ -91,20 +93,17 @@ ILOSTAT_SOURCE_PREFIX = "SSI:"
 # under a note type of our own, SPF, that cannot be mistaken for one of ILOSTAT's.
 ILOSTAT_NOTE_PREFIX = "SPF:"
 
-# marts.coverage_sdg131.quality_flag -> (obs_status, note_indicator). The status codes are
-# ILOSTAT's (its obs_status dictionary: B break in series, U unreliable, ...), which follow
-# SDMX's CL_OBS_STATUS. ILOSTAT explains a status with a note in note_indicator (in its
-# files, rows with status B carry a note such as I11:264); so do we, with the flag itself.
+# marts.coverage_sdg131.quality_flag -> (obs_status, note_indicator), from the seed
+# quality_flags (its ilostat_obs_status), where every flag is explained once. The status
+# codes are ILOSTAT's (its obs_status dictionary: U unreliable, ...), which follow SDMX's
+# CL_OBS_STATUS (O missing value, for a figure not computed: ILOSTAT publishes no empty
+# observations, so its own dictionary has no such code). ILOSTAT explains a status with a
+# note in note_indicator; so do we, with the flag itself. A figure without a flag has no
+# status and no note.
 ILOSTAT_FLAGS: dict[str | None, tuple[str | None, str | None]] = {
-    # A figure that needs no care: no status, no note (ILOSTAT leaves both blank).
     None: (None, None),
-    # Kept, not capped (above 100 %), to be followed up with the country: U, unreliable.
-    "numerator_exceeds_denominator": ("U", f"{ILOSTAT_NOTE_PREFIX}numerator_exceeds_denominator"),
-    # No figure (obs_value blank): SDMX's O, missing value, and the reason in the note.
-    # ILOSTAT publishes no empty observations, so its own dictionary has no such code.
-    "numerator_missing": ("O", f"{ILOSTAT_NOTE_PREFIX}numerator_missing"),
-    "denominator_missing": ("O", f"{ILOSTAT_NOTE_PREFIX}denominator_missing"),
-    "denominator_not_positive": ("O", f"{ILOSTAT_NOTE_PREFIX}denominator_not_positive"),
+    **{flag.flag: (flag.ilostat_obs_status, f"{ILOSTAT_NOTE_PREFIX}{flag.flag}")
+       for flag in codes.quality_flags("coverage_sdg131").values()},
 }
 
 
@@ -375,7 +374,8 @@ def ilostat_sql(con: duckdb.DuckDBPyConnection) -> str:
     unmapped = sorted(str(f) for f in flags if f not in ILOSTAT_FLAGS)
     if unmapped:
         raise ExportError(f"quality_flag {', '.join(unmapped)} has no ILOSTAT obs_status: "
-                          "add it to ILOSTAT_FLAGS in warehouse/access/export.py")
+                          "add it, with its ilostat_obs_status, to the seed "
+                          "dbt_project/seeds/quality_flags.csv")
 
     def case(position: int) -> str:
         whens = " ".join(f"when {_literal(flag)} then {_literal(mapped[position])}"

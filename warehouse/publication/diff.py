@@ -10,9 +10,8 @@ from pathlib import Path
 from typing import TypedDict
 
 import duckdb
-import yaml
 
-from ingest.paths import DBT_PROJECT_DIR
+from ingest import dbt_contract
 from warehouse.publication.records import (
     HistoryError,
     attached,
@@ -22,8 +21,6 @@ from warehouse.publication.records import (
     quoted,
     read_history,
 )
-
-MARTS_DIR = DBT_PROJECT_DIR / "models" / "marts"
 
 
 def as_text(value) -> str:
@@ -66,31 +63,10 @@ class Diff(TypedDict):
     marts: list[MartDiff]
 
 
-def mart_keys(marts_dir: Path = MARTS_DIR) -> dict[str, list[str]]:
-    """Each mart's grain as dbt tests it: a `unique` column test or a `unique_combination`
-    test (the shortest, where a mart has several), read from the marts' YAML files."""
-    keys: dict[str, list[str]] = {}
-    for path in sorted(marts_dir.glob("*.yml")):
-        document = yaml.safe_load(path.read_text()) or {}
-        for model in document.get("models") or []:
-            candidates = []
-            for test in (model.get("data_tests") or model.get("tests") or []):
-                if isinstance(test, dict):
-                    for name, spec in test.items():
-                        if name.split(".")[-1] in {"unique_combination",
-                                                   "unique_combination_of_columns"}:
-                            args = (spec or {}).get("arguments", spec) or {}
-                            columns = args.get("columns") or args.get("combination_of_columns")
-                            if columns:
-                                candidates.append(list(columns))
-            for column in model.get("columns") or []:
-                for test in (column.get("data_tests") or column.get("tests") or []):
-                    name = test if isinstance(test, str) else next(iter(test), None)
-                    if name == "unique":
-                        candidates.append([column["name"]])
-            if candidates:
-                keys[model["name"]] = min(candidates, key=len)
-    return keys
+def mart_keys() -> dict[str, list[str]]:
+    """Each mart's grain as its dbt tests state it (ingest/dbt_contract.py), by mart name."""
+    return {table.removeprefix("marts."): list(grain)
+            for table, grain in dbt_contract.table_grains(("marts",)).items()}
 
 
 def _mart_name(table: str) -> str:

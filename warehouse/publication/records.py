@@ -25,6 +25,7 @@ from typing import TypedDict
 import duckdb
 
 from warehouse.shared.errors import RunFailed
+from warehouse.sources.registry import SOURCES
 
 KINDS = ("nightly", "backfill", "rollback")
 
@@ -32,7 +33,12 @@ KINDS = ("nightly", "backfill", "rollback")
 _ID = re.compile(r"p(\d{1,9})", re.IGNORECASE)
 
 
-_TABLE = """
+def _table() -> str:
+    """ops.publications, with a list per source of what a publication was built from (its
+    `built_from` column: submissions, fetches)."""
+    built_from = "".join(f"    {column} varchar[] not null,\n"
+                         for column, _ in (s.built_from for s in SOURCES.values()))
+    return f"""
 create or replace table ops.publications (
     publication_id varchar not null,    -- p0007: what spf diff, query --as-of, rollback take
     sequence integer not null,          -- 7
@@ -42,9 +48,7 @@ create or replace table ops.publications (
     reporting_date date,                -- the dbt var reporting_date; null: the build's today
     note varchar,                       -- why (an operator's note for a rollback)
     restores varchar,                   -- rollback: the publication published again
-    submissions varchar[] not null,     -- raw.ssi_submissions.submission_id built from
-    fetches varchar[] not null,         -- raw.rmt_fetches.fetch_id (loaded) built from
-    marts struct(mart varchar, row_count bigint, checksum varchar)[] not null
+{built_from}    marts struct(mart varchar, row_count bigint, checksum varchar)[] not null
 )"""
 
 
@@ -70,8 +74,8 @@ class Publication(TypedDict):
     reporting_date: str | None
     note: str | None
     restores: str | None
-    submissions: list[str] | None  # None where not read (see `history`)
-    fetches: list[str] | None
+    submissions: list[str] | None  # what it was built from, a list per source (its
+    fetches: list[str] | None  # `built_from` column); None where not read (see `history`)
     marts: list[MartChecksum]
     path: str | None  # the file that holds it (kept, or the published one), None if pruned
 
@@ -178,9 +182,11 @@ def read_history(con: duckdb.DuckDBPyConnection, db: str, lists: bool = False,
     """The rows of `db`'s ops.publications, oldest first (`last`: only the newest). Their
     lists of submissions and fetches (thousands of ids a row at world scale, in every row
     of a long history) only when `lists` asks for them."""
-    columns = "*" if lists else "* exclude (submissions, fetches)"
+    built_from = [column for column, _ in (s.built_from for s in SOURCES.values())]
     order = "desc limit 1" if last else ""
     try:
+        present = [c for c in built_from if c in _publication_columns(con, db)]
+        columns = "*" if lists or not present else f"* exclude ({', '.join(present)})"
         cursor = con.execute(f"select {columns} from {db}.ops.publications "
                              f"order by sequence {order}")
     except duckdb.CatalogException:
@@ -197,8 +203,8 @@ def read_history(con: duckdb.DuckDBPyConnection, db: str, lists: bool = False,
             reporting_date=row["reporting_date"].isoformat() if row.get("reporting_date")
             else None,
             note=row.get("note"), restores=row.get("restores"),
-            submissions=list(row["submissions"] or []) if lists else None,
-            fetches=list(row["fetches"] or []) if lists else None,
+            **{column: list(row.get(column) or []) if lists else None
+               for column in built_from},
             marts=[MartChecksum(**m) for m in row.get("marts") or []], path=None))
     return rows
 
@@ -242,7 +248,7 @@ def record_publication(build_db: Path, previous: Path | None, run_id: str, kind:
         db = con.execute("select current_database()").fetchall()[0][0]
         # A rollback's build is a kept publication, whose own history stops where it did:
         # the history carried is always the one of the warehouse the build replaces.
-        con.execute(_TABLE)
+        con.execute(_table())
         if previous is not None and Path(previous).exists():
             try:
                 con.execute(f"attach {literal(previous)} as previous (read_only)")
@@ -263,18 +269,14 @@ def record_publication(build_db: Path, previous: Path | None, run_id: str, kind:
                                         "ops.publications").fetchall()[0][0],
                             *(kept_files(kept) if kept else {})])
         pid = publication_id(sequence)
-        submissions = con.execute(
-            "select coalesce(list(distinct submission_id order by submission_id), []) "
-            "from raw.ssi_submissions").fetchall()[0][0] \
-            if ("raw", "ssi_submissions") in catalog else []
-        fetches = con.execute(
-            "select coalesce(list(distinct fetch_id order by fetch_id), []) "
-            "from raw.rmt_fetches where status = 'loaded'").fetchall()[0][0] \
-            if ("raw", "rmt_fetches") in catalog else []
+        built_from = [con.execute(sql).fetchall()[0][0]
+                      if ("raw", source.decisions) in catalog else []
+                      for source in SOURCES.values() for _, sql in [source.built_from]]
         marts = checksums(con, db, catalog)
-        con.execute("insert into ops.publications values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        con.execute(f"insert into ops.publications values "
+                    f"({', '.join(['?'] * (9 + len(built_from)))})",
                     [pid, sequence, now(), run_id, kind, reporting_date, note, restores,
-                     submissions, fetches, marts])
+                     *built_from, marts])
         con.execute("checkpoint")
     finally:
         con.close()

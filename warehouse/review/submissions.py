@@ -8,15 +8,15 @@ from pathlib import Path
 
 import duckdb
 
+from ingest import codes
 from ingest.paths import PRIVATE_DIR, PRIVATE_FILE, Paths
 from warehouse.access.query import run_query
 from warehouse.review.feedback import feedback_batch
 from warehouse.shared.summary import RunSummary, SubmissionReview
+from warehouse.sources.registry import SOURCES
 
-FLAGS = {"numerator_exceeds_denominator": "numerator exceeds denominator",
-         "numerator_missing": "numerator not reported",
-         "denominator_missing": "denominator not reported",
-         "denominator_not_positive": "denominator zero or negative"}
+# What each flag says, in a few words for people (the seed quality_flags).
+FLAGS = {flag.flag: flag.words for flag in codes.quality_flags().values()}
 
 
 def _figures(warehouse: Path, ids: list[str]) -> tuple[dict, dict]:
@@ -44,11 +44,16 @@ def _figures(warehouse: Path, ids: list[str]) -> tuple[dict, dict]:
     return warnings, flagged
 
 
+def _reviewed() -> list[str]:
+    """The sources whose deliveries statisticians review one by one (SSI submissions)."""
+    return [source.name for source in SOURCES.values() if source.reviewed]
+
+
 def _docs_page(summary: RunSummary, row: SubmissionReview) -> str | None:
     """The Data Docs page that says most about the submission: its failed source validation
     when quarantined, the plausibility checks when warned, else its first validation."""
-    pages = [(v["suite"], v["page"], v["passed"])
-             for v in summary.get("ssi", {}).get("validations", []) if v["page"]]
+    pages = [(v["suite"], v["page"], v["passed"]) for source in _reviewed()
+             for v in summary.get(source, {}).get("validations", []) if v["page"]]
     if row["status"] == "quarantined":
         failed = [page for _, page, passed in pages if not passed]
         return failed[0] if failed else None
@@ -73,7 +78,8 @@ def review_submissions(paths: Paths, summary: RunSummary) -> list[SubmissionRevi
     published warehouse), its Data Docs page, and for each one rejected, quarantined or
     warned, the feedback workbook for the country, written into the home's private
     `feedback/` folder (it copies the workbook, contact e-mail included)."""
-    rows = [dict(row) for row in summary.get("ssi", {}).get("submissions", [])
+    rows = [dict(row) for source in _reviewed()
+            for row in summary.get(source, {}).get("submissions", [])
             if row["status"] != "duplicate"]
     ids = [row["submission_id"] for row in rows if row["submission_id"]]
     warnings, flagged = _figures(paths.warehouse, ids) if ids and paths.warehouse.exists() \

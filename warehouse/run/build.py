@@ -19,11 +19,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ingest import raw
 from ingest.paths import DBT_PROJECT_DIR, EXPECTATIONS_DIR
 from ingest.population import bundled_population
 from ingest.reference import countries
 from warehouse.shared.errors import RunFailed
+from warehouse.sources.registry import SOURCES
 
 log = logging.getLogger(__name__)
 # The on-disk format of every build, hence of the published warehouse: DuckDB 2.0 writes
@@ -44,14 +44,16 @@ def code_version() -> str:
                 digest.update(path.read_bytes())
     # What a build copies of the raw layer shapes it too: a published file made with
     # another allow-list is rebuilt whole, not refreshed source by source.
-    digest.update(json.dumps(raw.PUBLISHED, sort_keys=True).encode())
-    digest.update(raw.EMAIL.encode())
+    digest.update(json.dumps({s.name: s.published for s in SOURCES.values()},
+                             sort_keys=True).encode())
+    digest.update(EMAIL.encode())
     return digest.hexdigest()[:16]
 
 
-SOURCES = ("ssi", "rmt")
-# The table of each source whose processed_at moves with every batch it stores.
-_DECISIONS = {"ssi": "ssi_files", "rmt": "rmt_fetches"}
+# An e-mail address in a published text (a problem quoting a cell, a title) is masked: a
+# second line behind each source's allow-list of columns, for free text that may hold one.
+EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+EMAIL_MASK = "[e-mail address removed]"
 
 
 def source_versions(state_db: Path) -> dict[str, str]:
@@ -62,12 +64,13 @@ def source_versions(state_db: Path) -> dict[str, str]:
         tables = [t for (t,) in con.execute("select table_name from duckdb_tables() "
                                             "where schema_name = 'raw' order by 1").fetchall()]
         versions = {}
-        for source in SOURCES:
+        for name, source in SOURCES.items():
             parts = [f"{t}:{con.execute(f'select count(*) from raw.{t}').fetchone()[0]}"
-                     for t in tables if t.startswith(f"{source}_")]
-            parts.append(str(con.execute(f"select max(processed_at) from "
-                                         f"raw.{_DECISIONS[source]}").fetchone()[0]))
-            versions[source] = hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+                     for t in tables if t.startswith(f"{name}_")]
+            if source.decisions in tables:
+                parts.append(str(con.execute(f"select max(processed_at) from "
+                                             f"raw.{source.decisions}").fetchone()[0]))
+            versions[name] = hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
     finally:
         con.close()
     return versions
@@ -97,21 +100,40 @@ def refresh_raw(state_db: Path, build_db: Path, sources: list[str]) -> dict[str,
         con.close()
 
 
+def published_select(columns: tuple[str, ...], types: dict[str, str]) -> str:
+    """The select list copying a raw table into a build: the allowed `columns`, with e-mail
+    addresses masked in every text (`types`: column -> DuckDB type, from the state)."""
+    def text(value: str) -> str:
+        return f"regexp_replace({value}, '{EMAIL}', '{EMAIL_MASK}', 'g')"
+
+    def masked(column: str) -> str:
+        kind, name = types[column].upper(), f'"{column}"'
+        if kind == "VARCHAR":
+            return f"{text(name)} as {name}"
+        if kind == "JSON":
+            return f"{text(f'{name}::varchar')}::json as {name}"
+        if kind == "VARCHAR[]":
+            return f"list_transform({name}, lambda x: {text('x')}) as {name}"
+        return name
+    return ", ".join(masked(c) for c in columns)
+
+
 def _copy_tables(con: duckdb.DuckDBPyConnection, sources: Iterable[str]) -> dict[str, int]:
     """Copy the state's raw tables of `sources` into the build: the allowed columns only
-    (ingest/raw.py PUBLISHED), e-mail addresses masked."""
+    (each source's `published`, warehouse/sources/), e-mail addresses masked."""
     copied = {}
     types: dict[str, dict[str, str]] = {}
     for table, column, kind in con.execute(
             "select table_name, column_name, data_type from duckdb_columns() "
             "where database_name = 'state' and schema_name = 'raw'").fetchall():
         types.setdefault(table, {})[column] = kind
-    for table in sorted(raw.PUBLISHED):
-        if not table.startswith(tuple(f"{s}_" for s in sources)):
-            continue
-        con.execute(f"create or replace table raw.{table} as select "
-                    f"{raw.published_select(table, types[table])} from state.raw.{table}")
-        copied[table] = con.execute(f"select count(*) from raw.{table}").fetchone()[0]
+    for name in sources:
+        for table, columns in sorted(SOURCES[name].published.items()):
+            if table not in types:  # nothing of it stored yet
+                continue
+            con.execute(f"create or replace table raw.{table} as select "
+                        f"{published_select(columns, types[table])} from state.raw.{table}")
+            copied[table] = con.execute(f"select count(*) from raw.{table}").fetchone()[0]
     con.execute("detach state")
     return copied
 
@@ -130,7 +152,7 @@ def copy_raw(state_db: Path, build_db: Path, population: pd.DataFrame | None = N
         con.execute("use build")
         con.execute(f"attach '{state_db}' as state (read_only)")
         con.execute("create schema if not exists raw")
-        copied = _copy_tables(con, SOURCES)
+        copied = _copy_tables(con, list(SOURCES))
         frame = pd.DataFrame.from_records(countries())
         con.register("_countries", frame)
         con.execute("create table raw.ref_countries as select * from _countries")

@@ -1,6 +1,7 @@
 """The two runs, nightly and backfill, as plain functions over their steps.
 
-A run takes the one-writer lock, loads what its sources bring (`warehouse/run/loads.py`),
+A run takes the one-writer lock, loads what each source brings (its steps, registered in
+`warehouse/sources/`),
 then rebuilds, gates and publishes the marts (`warehouse/run/steps.py`), and always leaves
 a summary page. The flows (`flows/`) call these with an `Orchestration` that runs each
 step as a Prefect task; without one, the steps are plain calls, as the tests run them.
@@ -16,26 +17,22 @@ import resource
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
-from ingest import rmt_api
-from ingest.paths import SAMPLE_RMT_DIR, SAMPLE_SSI_DIR, Paths, make_private, resolve
+from ingest.paths import Paths, make_private, resolve
 from ingest.reference import COUNTRY_CODES
-from ingest.rmt_api import FetchFailed
 from warehouse.publication import records
 from warehouse.review import submissions
-from warehouse.run import journal, loads, report, steps
-from warehouse.run.loads import FetchPages
+from warehouse.run import journal, report, steps
 from warehouse.run.steps import BuildOptions
 from warehouse.shared.errors import GateBlocked, RunFailed
 from warehouse.shared.lock import discard_stale_builds, new_run_id, writer_lock
 from warehouse.shared.summary import RunSummary, Scope
+from warehouse.sources.registry import SOURCES, FetchPages, Inputs, nightly_inputs
 
-SOURCES = ("ssi", "rmt")
 SETTLE_ENV = "SPF_SETTLE_SECONDS"
-# Failures a run expects and says in one line (see warehouse/shared/errors.py); a traceback is for
-# anything else, a bug. FetchFailed: the RMT API failed for good, so the source did.
-EXPECTED_FAILURES = (RunFailed, FetchFailed)
+# Failures a run expects and says in one line (see warehouse/shared/errors.py), with those
+# of its sources (the RMT API failing for good); a traceback is for anything else, a bug.
+EXPECTED_FAILURES = (RunFailed, *(f for s in SOURCES.values() for f in s.failures))
 
 
 class ExpectedFailureTracebacks(logging.Filter):
@@ -80,16 +77,6 @@ def settle_time(given: float | None) -> float:
     return float(given)
 
 
-def fetch_with_environment_token(base_url: str, updated_since: str | None) -> list:
-    """The API's pages with the token of $SPF_RMT_TOKEN: a run without a Prefect server has
-    no Secret block to read it from."""
-    token = rmt_api.token_from_environment()
-    if not token:
-        raise rmt_api.AuthFailed(f"No RMT API token: {rmt_api.TOKEN_ENV} is not set (a run "
-                                 "without a Prefect server reads it from the environment only)")
-    return rmt_api.fetch_pages(base_url, token, updated_since)
-
-
 def step(how: Orchestration, summary: RunSummary, function: Callable, *args, **kwargs):
     """Run one step of a run as `how` runs steps, timing it into the summary: its seconds
     and the process's peak memory so far (`make bench` reads them)."""
@@ -120,32 +107,6 @@ class Orchestration:
     fetch_pages: FetchPages | None = None  # the API client, with its retries
     report: Callable[[Paths, RunSummary], str] = write_report
     log: logging.Logger | logging.LoggerAdapter = logging.getLogger("spf")
-
-
-@dataclass(frozen=True)
-class Sources:
-    """Where a run reads each source from (each optional)."""
-
-    landing: Path | None = None  # SSI workbooks
-    rmt_dir: Path | None = None  # RMT export folders
-    rmt_url: str | None = None  # the RMT API
-
-    @classmethod
-    def given(cls, landing: str | None, rmt_dir: str | None, rmt_url: str | None) -> Sources:
-        return cls(Path(landing) if landing else None, Path(rmt_dir) if rmt_dir else None,
-                   rmt_url or None)
-
-    @classmethod
-    def nightly(cls, landing: str | None, rmt_dir: str | None, rmt_url: str | None
-                ) -> Sources:
-        """Those given; only a run given none reads the bundled sample of both.
-
-        A run pointed at one source (say a production landing folder) must not mix the
-        sample of the other into its warehouse.
-        """
-        if not (landing or rmt_dir or rmt_url):
-            return cls(SAMPLE_SSI_DIR, SAMPLE_RMT_DIR)
-        return cls.given(landing, rmt_dir, rmt_url)
 
 
 @contextlib.contextmanager
@@ -185,7 +146,9 @@ def run_frame(warehouse: str | None, kind: str, how: Orchestration
 
 
 def _to_review(summary: RunSummary) -> bool:
-    return any(s["status"] != "duplicate" for s in summary.get("ssi", {}).get("submissions", []))
+    """Whether the run brought deliveries statisticians review one by one (not duplicates)."""
+    return any(s["status"] != "duplicate" for source in SOURCES.values() if source.reviewed
+               for s in summary.get(source.name, {}).get("submissions", []))
 
 
 def is_finished(summary: RunSummary, pending_publication: str | None) -> bool:
@@ -237,10 +200,11 @@ def finish_interrupted(paths: Paths, run_id: str, how: Orchestration,
 def fail_if_a_source_failed(summary: RunSummary) -> None:
     """After publishing the rest, fail the run when a fetch from the API failed for good, or
     an archived delivery could not be read again as it was landed."""
-    error = summary.get("rmt", {}).get("error")
-    if error:
-        raise RunFailed(f"project reports not loaded: {error} (the rest of the run was "
-                        "published; the next run fetches them again)")
+    for source in SOURCES.values():
+        error = summary.get(source.name, {}).get("error")
+        if error:
+            raise RunFailed(f"{source.failed}: {error} (the rest of the run was published; "
+                            "the next run fetches them again)")
     damaged = [d for source in SOURCES for d in summary.get(source, {}).get("damaged", [])]
     if damaged:
         more = f" (and {len(damaged) - 1} more: see the run summary)" if len(damaged) > 1 else ""
@@ -255,7 +219,8 @@ def rebuild_and_publish(paths: Paths, run_id: str, summary: RunSummary, how: Orc
         steps.ensure_something_to_publish(
             paths, [r for source in SOURCES for r in summary.get(source, {}).get("rejected", [])])
     except RunFailed as nothing:
-        left = report.left_for_next_run(summary["ssi"]) if "ssi" in summary else None
+        left = "; ".join(filter(None, (report.left_for_next_run(summary[source])
+                                       for source in SOURCES if source in summary)))
         if left:
             raise RunFailed(f"{nothing}; {left}") from None
         raise
@@ -291,26 +256,27 @@ def nightly(warehouse: str | None = None, landing: str | None = None,
             rmt_dir: str | None = None, rmt_url: str | None = None,
             how: Orchestration = Orchestration(), settle_seconds: float | None = None,
             reporting_date: str | None = None, population: str | None = None,
-            keep_publications: int | None = None) -> RunSummary:
+            keep_publications: int | None = None, inputs: dict | None = None) -> RunSummary:
     """Load what is new in the sources, then rebuild, gate and publish if anything changed.
 
-    `settle_seconds` (default $SPF_SETTLE_SECONDS, else off) leaves files of the landing
-    folder changed less than that long ago for the next run. `reporting_date` (YYYY-MM-DD,
-    default today) is the date results are reported as of; `population` an official
-    population file to weigh regional shares (default: one placed in the home's
-    `population/` folder, else the bundled World Bank seed); `keep_publications` how many
-    publications stay in the home (default $SPF_KEEP_PUBLICATIONS, else 14).
+    `landing` (SSI workbooks), `rmt_dir` and `rmt_url` (project reports), and in `inputs`
+    the options of any other registered source, say where each source is read from; a run
+    given none reads the bundled sample of every source. `settle_seconds` (default
+    $SPF_SETTLE_SECONDS, else off) leaves files of a landing folder changed less than that
+    long ago for the next run. `reporting_date` (YYYY-MM-DD, default today) is the date
+    results are reported as of; `population` an official population file to weigh regional
+    shares (default: one placed in the home's `population/` folder, else the bundled World
+    Bank seed); `keep_publications` how many publications stay in the home (default
+    $SPF_KEEP_PUBLICATIONS, else 14).
     """
     with run_frame(warehouse, "nightly", how) as (paths, run_id, summary):
-        settle = settle_time(settle_seconds)
+        given = {"landing": landing, "rmt_dir": rmt_dir, "rmt_url": rmt_url, **(inputs or {})}
+        sources = nightly_inputs(given, settle_time(settle_seconds), how.fetch_pages)
         options = BuildOptions.resolve(paths, reporting_date, population, keep_publications)
-        sources = Sources.nightly(landing, rmt_dir, rmt_url)
-        if sources.landing:
-            summary["ssi"] = step(how, summary, loads.ingest_ssi, paths, run_id,
-                                  sources.landing, settle)
-        if sources.rmt_dir or sources.rmt_url:
-            summary["rmt"] = step(how, summary, loads.ingest_rmt, paths, run_id,
-                                  sources.rmt_dir, sources.rmt_url, how.fetch_pages)
+        for source in SOURCES.values():
+            if source.is_given(sources):
+                summary[source.name] = step(how, summary, source.ingest, paths, run_id,
+                                            sources)
         rebuild_and_publish(paths, run_id, summary, how, force=False, options=options)
     return summary
 
@@ -320,7 +286,8 @@ def backfill_scope(years_from: int | None, years_to: int | None, countries: list
     """Check and normalise a backfill's scope; an operator's mistake stops it before any work."""
     unknown = sorted(set(sources) - set(SOURCES))
     if unknown or not sources:
-        raise RunFailed(f"unknown source(s) {unknown or sources}: use ssi, rmt or both")
+        raise RunFailed(f"unknown source(s) {unknown or sources}: use "
+                        f"{', '.join(SOURCES)} or several")
     if years_from is not None and years_to is not None and years_from > years_to:
         raise RunFailed(f"years from {years_from} to {years_to}: the range is empty")
     codes = sorted({c.strip().upper() for c in countries or [] if c.strip()})
@@ -337,22 +304,20 @@ def backfill(warehouse: str | None = None, years_from: int | None = None,
              landing: str | None = None, rmt_dir: str | None = None,
              rmt_url: str | None = None, how: Orchestration = Orchestration(),
              settle_seconds: float | None = None, reporting_date: str | None = None,
-             population: str | None = None, keep_publications: int | None = None
-             ) -> RunSummary:
+             population: str | None = None, keep_publications: int | None = None,
+             inputs: dict | None = None) -> RunSummary:
     """Re-decide the archived deliveries of a scope, add what the sources bring, then rebuild,
-    gate and publish, even when nothing changed (a method may have). `settle_seconds`,
-    `reporting_date`, `population` and `keep_publications` are as in `nightly`."""
+    gate and publish, even when nothing changed (a method may have). `sources` default to
+    every registered one; the others are as in `nightly`."""
     with run_frame(warehouse, "backfill", how) as (paths, run_id, summary):
         scope = backfill_scope(years_from, years_to, countries, list(sources or SOURCES))
-        settle = settle_time(settle_seconds)
+        given = {"landing": landing, "rmt_dir": rmt_dir, "rmt_url": rmt_url, **(inputs or {})}
+        new = Inputs(given, settle_time(settle_seconds), how.fetch_pages)
         options = BuildOptions.resolve(paths, reporting_date, population, keep_publications)
         summary["scope"] = {**scope, "reread": reread}
-        new = Sources.given(landing, rmt_dir, rmt_url)
-        if "ssi" in scope["sources"]:
-            summary["ssi"] = step(how, summary, loads.reprocess_ssi, paths, run_id, scope,
-                                  reread, new.landing, settle)
-        if "rmt" in scope["sources"]:
-            summary["rmt"] = step(how, summary, loads.reprocess_rmt, paths, run_id, reread,
-                                  new.rmt_dir, new.rmt_url, how.fetch_pages)
+        for source in SOURCES.values():
+            if source.name in scope["sources"]:
+                summary[source.name] = step(how, summary, source.reprocess, paths, run_id,
+                                            scope, reread, new)
         rebuild_and_publish(paths, run_id, summary, how, force=True, options=options)
     return summary

@@ -15,9 +15,7 @@ from typing import NamedTuple
 
 from ingest.terminal import printable
 from warehouse.shared.summary import RunSummary, Scope, SourceSummary, SubmissionReview
-
-SOURCES = {"ssi": ("SSI", "SSI workbooks", "file(s)"),
-           "rmt": ("RMT", "Project reports (RMT)", "page(s)")}
+from warehouse.sources.registry import SOURCES
 
 
 class Line(NamedTuple):
@@ -69,7 +67,7 @@ def left_for_next_run(part: SourceSummary) -> str | None:
 def _source(source: str, part: SourceSummary, backfill: bool) -> list[Line]:
     """How many files came, what became of them, every one not loaded, and what the landing
     ignored or left for the next run."""
-    _, _, what = SOURCES[source]
+    what = SOURCES[source].unit
 
     def by_status(counts: dict[str, int]) -> str:
         listed = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
@@ -93,8 +91,8 @@ def _source(source: str, part: SourceSummary, backfill: bool) -> list[Line]:
 
 
 def _gates(summary: RunSummary, docs: Path | None) -> list[Line]:
-    validations = [*summary.get("ssi", {}).get("validations", []),
-                   *summary.get("rmt", {}).get("validations", []),
+    validations = [*(v for source in SOURCES for v in summary.get(source, {}).get(
+                       "validations", [])),
                    *summary.get("marts_gate", {}).get("validations", [])]
     return [Line(f"{v['suite']}: {'passed' if v['passed'] else 'FAILED'}"
                  + "".join(f"; {f}" for f in v["failures"] + v["warnings"]),
@@ -168,9 +166,10 @@ def sections(summary: RunSummary, docs: Path | None) -> list[tuple[str, list[Lin
     review = _review(summary, docs)
     if review:
         out.append(("Submissions to review", review))
-    for source, (_, title, _) in SOURCES.items():
-        if source in summary:
-            out.append((title, _source(source, summary[source], "scope" in summary)))
+    for source in SOURCES.values():
+        if source.name in summary:
+            out.append((source.title, _source(source.name, summary[source.name],
+                                              "scope" in summary)))
     changes = _changes(summary)
     if changes:
         out.append(("What this publication changed", changes))
@@ -184,10 +183,10 @@ def terminal(summary: RunSummary) -> str:
     """The summary as `spf run` and `spf backfill` print it, control characters in file
     names and reasons escaped (`ingest.terminal.printable`)."""
     lines = [f"backfill: {describe_scope(summary['scope'])}"] if summary.get("scope") else []
-    for source, (label, _, _) in SOURCES.items():
-        if source in summary:
-            first, *rest = _source(source, summary[source], "scope" in summary)
-            lines += [f"{label}: {first.text}", *(f"  {line.text}" for line in rest)]
+    for source in SOURCES.values():
+        if source.name in summary:
+            first, *rest = _source(source.name, summary[source.name], "scope" in summary)
+            lines += [f"{source.label}: {first.text}", *(f"  {line.text}" for line in rest)]
     lines.append(outcome(summary))
     if summary.get("report"):
         lines.append(f"summary and validation reports: {summary['report']}")

@@ -25,6 +25,7 @@ from warehouse.run import build, journal
 from warehouse.shared import summary
 from warehouse.shared.errors import GateBlocked, RunFailed
 from warehouse.shared.summary import BuildSummary, GateSummary, Rejection, validations
+from warehouse.sources.registry import SOURCES
 
 POPULATION_SUFFIXES = (".csv", ".csv.gz")
 
@@ -97,16 +98,13 @@ def is_current(paths: Paths, options: BuildOptions) -> bool:
 
 
 def _dated_between(paths: Paths, one: date, other: date) -> bool:
-    """Whether any achieved change or impact snapshot is dated after the earlier of the two
-    dates and on or before the later one."""
+    """Whether any result of a source reported as of a date (an achieved change, an impact
+    snapshot) is dated after the earlier of the two dates and on or before the later one."""
     low, high = sorted((one, other))
     con = duckdb.connect(str(paths.state_db), read_only=True)
     try:
-        return con.execute("""
-            select exists (select 1 from raw.rmt_impact_snapshots where as_of > $1 and as_of <= $2)
-                or exists (select 1 from raw.rmt_institutional_changes
-                           where achieved_on > $1 and achieved_on <= $2)""",
-                           [low, high]).fetchall()[0][0]
+        return any(con.execute(source.dated, [low, high]).fetchall()[0][0]
+                   for source in SOURCES.values() if source.dated)
     finally:
         con.close()
 
@@ -115,8 +113,11 @@ def ensure_something_to_publish(paths: Paths, rejected: list[Rejection]) -> None
     """Stop a run that would publish an empty warehouse, saying why (`rejected`: this run's)."""
     con = duckdb.connect(str(paths.state_db), read_only=True)
     try:
-        accepted = con.execute("select (select count(*) from raw.ssi_submissions) + "
-                               "(select count(*) from raw.rmt_interventions)").fetchone()[0]
+        tables = {t for (t,) in con.execute("select table_name from duckdb_tables() "
+                                            "where schema_name = 'raw'").fetchall()}
+        accepted = sum(con.execute(source.accepted).fetchone()[0]
+                       for source in SOURCES.values()
+                       if any(t.startswith(f"{source.name}_") for t in tables))
     finally:
         con.close()
     if not accepted:
@@ -156,9 +157,10 @@ def changed_sources(paths: Paths, options: BuildOptions) -> list[str] | None:
         return None
     built = json.loads(info["source_versions"])
     now = build.source_versions(paths.state_db)
-    changed = [s for s in build.SOURCES if built.get(s) != now[s]]
-    if info.get("reporting_date") != options.reporting_date.isoformat() and "rmt" not in changed:
-        changed.append("rmt")  # results as of another date (warehouse/run/steps.py is_current)
+    changed = [s for s in SOURCES if built.get(s) != now[s]]
+    if info.get("reporting_date") != options.reporting_date.isoformat():
+        # Results as of another date (`is_current`): the sources reported as of one.
+        changed += [s.name for s in SOURCES.values() if s.reporting_date and s.name not in changed]
     return changed or None
 
 
@@ -169,8 +171,8 @@ def build_marts(paths: Paths, run_id: str, options: BuildOptions, full: bool = F
 
     Work follows what changed: when one source changed, the build starts from a copy of
     the published warehouse, refreshes that source's raw tables and builds only the dbt
-    nodes downstream of them (`source:ssi+`); a first build, a backfill (`full`) and a
-    method change build everything.
+    nodes of its selector (`source:ssi+`); a first build, a backfill (`full`) and a method
+    change build everything.
     """
     target = paths.build
     publish.discard(target)
@@ -185,7 +187,8 @@ def build_marts(paths: Paths, run_id: str, options: BuildOptions, full: bool = F
         copied = build.refresh_raw(paths.state_db, target, refresh)
         provenance = json.loads(publish.build_info(paths.warehouse)["population"])
         checked = []
-        command += ["--select", *(f"source:{source}+" for source in refresh)]
+        selectors = [s for name in refresh if (s := SOURCES[name].dbt_selector)]
+        command += ["--select", *selectors] if selectors else ["--select", "none"]
     outcome = build.run_dbt(target, paths.logs, paths.dbt_target, command, dbt_vars)
     if not outcome.success:
         publish.discard(target)
@@ -194,13 +197,13 @@ def build_marts(paths: Paths, run_id: str, options: BuildOptions, full: bool = F
         "run_id": run_id, "state_version": build.state_version(paths.state_db),
         "source_versions": build.source_versions(paths.state_db),
         "code_version": build.code_version(), "raw_rows": copied, "dbt": outcome.counts,
-        "refreshed": refresh or list(build.SOURCES), "storage_version": build.STORAGE_VERSION,
+        "refreshed": refresh or list(SOURCES), "storage_version": build.STORAGE_VERSION,
         "reporting_date": options.reporting_date.isoformat(),
         "population": provenance, "population_sha256": options.population_sha256(),
     })
     build.generate_docs(target, paths.logs, paths.dbt_target, dbt_vars)
     return BuildSummary(build=str(target), raw_rows=copied, dbt=outcome.counts,
-                        refreshed=refresh or list(build.SOURCES), rebuilt=outcome.models,
+                        refreshed=refresh or list(SOURCES), rebuilt=outcome.models,
                         reporting_date=options.reporting_date.isoformat(),
                         population=provenance["source"], population_validations=checked)
 

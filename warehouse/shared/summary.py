@@ -143,17 +143,17 @@ def validations(results: list[GateResult]) -> list[Validation]:
                        warnings=[f.describe() for f in r.warnings]) for r in results]
 
 
-def source_summary(source: str, report: Report, results: list[GateResult]) -> SourceSummary:
-    """A source's part of the summary, from its report and its gate's results."""
+def source_summary(source: str, report: Report, results: list[GateResult],
+                   extras: dict | None = None) -> SourceSummary:
+    """A source's part of the summary, from its report, its gate's results and what else the
+    source says of its batch (`extras`: an RMT batch's fetches and new versions)."""
     summary = SourceSummary(
         source=source, landed=sum(o.files for o in report.outcomes if o.key not in report.reread),
         counts=report.counts(),
         rejected=[Rejection(file=o.name, status=o.status, reason_code=o.reason_code,
                             reason=o.reason_message) for o in report.not_loaded()],
         validations=validations(results))
-    if source == "rmt":
-        summary["fetches"] = len(report.outcomes)
-        summary["new_versions"] = sum(o.new_versions for o in report.outcomes)
+    summary.update(extras or {})
     reviews = [review for o in report.outcomes if (review := o.review()) is not None]
     if reviews:
         summary["submissions"] = [SubmissionReview(**review) for review in reviews]

@@ -1,2 +1,6 @@
-"""What each source is, in one place: its name and label, its steps, its raw tables, its
-gate, its dbt selector, its ops table (warehouse/sources/registry.py)."""
+"""What each source is, in one place (`registry.py`), and the two there are: SSI workbooks
+(`ssi.py`) and Results Monitoring Tool project reports (`rmt.py`), registered in the order
+the runs take them."""
+
+from warehouse.sources import ssi  # noqa: F401, I001  (registering them, in this order)
+from warehouse.sources import rmt  # noqa: F401, E402
