@@ -225,7 +225,7 @@ def test_prefect_deploy_creates_both_deployments_of_prefect_yaml(stack):
     assert [(s.schedule.cron, s.schedule.timezone, s.active) for s in nightly.schedules] == [
         ("0 2 * * *", "UTC", True)]
     assert backfill.schedules == []
-    assert backfill.parameters == {"sources": ["ssi", "rmt"], "reread": True}
+    assert backfill.parameters == {"reread": True}
 
 
 def test_the_scheduler_creates_the_nightly_runs_at_two_utc(stack):
@@ -245,7 +245,7 @@ def test_the_worker_runs_the_backfill_deployment_with_its_parameters(stack, back
     assert run.state is not None and run.state.is_completed(), (
         f"backfill ended {run.state!r}\n--- worker output ---\n{tail(stack.log('worker'))}")
     # The run's parameters: those given, merged with the deployment's defaults.
-    assert run.parameters == {**parameters, "sources": ["ssi", "rmt"], "reread": True}
+    assert run.parameters == {**parameters, "reread": True}
 
 
 def test_the_backfill_published_the_marts_in_a_fresh_home(backfill_run):

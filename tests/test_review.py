@@ -279,7 +279,7 @@ def test_sample_years_are_compared_with_their_earlier_year(sample):
 
 
 def test_countries_yet_to_report_a_year_focus_countries_first(sample):
-    from warehouse.review import missing_reports
+    from warehouse.review.submissions import missing_reports
 
     columns, rows = missing_reports(sample, 2022)
     assert columns[:4] == ["country_iso3", "country_name", "focus", "status"]

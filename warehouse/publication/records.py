@@ -269,9 +269,8 @@ def record_publication(build_db: Path, previous: Path | None, run_id: str, kind:
                                         "ops.publications").fetchall()[0][0],
                             *(kept_files(kept) if kept else {})])
         pid = publication_id(sequence)
-        built_from = [con.execute(sql).fetchall()[0][0]
-                      if ("raw", source.decisions) in catalog else []
-                      for source in SOURCES.values() for _, sql in [source.built_from]]
+        built_from = [_built_from(con, sql) for _, sql in
+                      (source.built_from for source in SOURCES.values())]
         marts = checksums(con, db, catalog)
         con.execute(f"insert into ops.publications values "
                     f"({', '.join(['?'] * (9 + len(built_from)))})",
@@ -281,6 +280,15 @@ def record_publication(build_db: Path, previous: Path | None, run_id: str, kind:
     finally:
         con.close()
     return pid
+
+
+def _built_from(con: duckdb.DuckDBPyConnection, sql: str) -> list[str]:
+    """What a source's SQL says the build was built from; nothing if the build holds none
+    of that source's raw tables."""
+    try:
+        return con.execute(sql).fetchall()[0][0]
+    except duckdb.CatalogException:
+        return []
 
 
 def _publication_columns(con: duckdb.DuckDBPyConnection, db: str) -> list[str]:
