@@ -166,6 +166,29 @@ def copy_raw(state_db: Path, build_db: Path, population: pd.DataFrame | None = N
     return copied
 
 
+# Commands that run from a parsed manifest; the others (unit tests with their own
+# selection, `parse` itself) parse as usual.
+_FROM_MANIFEST = {"build", "docs"}
+_MANIFESTS: dict[tuple[str, ...], object] = {}
+
+
+def _parsed(common: list[str]):
+    """dbt's manifest of the project as it is now, parsed once per process and arguments
+    (the variables among them): parsing costs about a second a build, and a warm worker
+    builds many times. A changed model, test or seed changes `code_version`, hence the key,
+    so the project is parsed again."""
+    from dbt.cli.main import dbtRunner
+
+    key = (code_version(), *common)
+    if key not in _MANIFESTS:
+        result = dbtRunner().invoke(["parse", *common])
+        if not result.success:
+            return None  # the build parses itself and reports what is wrong
+        _MANIFESTS.clear()
+        _MANIFESTS[key] = result.result
+    return _MANIFESTS[key]
+
+
 def _close_dbt_database() -> None:
     """Close the DuckDB file dbt-duckdb keeps open between nodes, releasing its lock.
 
@@ -195,24 +218,24 @@ def run_dbt(build_db: Path, logs: Path, target: Path, args: list[str] | None = N
 
     dbt unit tests check the models' SQL, not the data: they need not run in every
     build, and tests/test_dbt_unit_tests.py runs them with `args`. `dbt_vars` are the
-    project's variables (e.g. `reporting_date`).
+    project's variables (e.g. `reporting_date`). The project is parsed once per process
+    and variables (`_parsed`): a warm worker (warehouse/run/worker.py) builds again and
+    again from the manifest it holds.
     """
     from dbt.cli.main import dbtRunner
 
     command = args or ["build", "--exclude-resource-type", "unit_test"]
     # dbt's debug log file costs more than its warnings and errors are worth in a build.
-    quiet = ["--log-level-file", "warn"]
+    common = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+              "--log-path", str(logs), "--target-path", str(target),
+              "--quiet", "--no-use-colors", "--log-level-file", "warn",
+              *(["--vars", json.dumps(dbt_vars, sort_keys=True)] if dbt_vars else [])]
     with _DBT_LOCK:
         previous = os.environ.get("SPF_BUILD_DB")
         os.environ["SPF_BUILD_DB"] = str(build_db)
         try:
-            result = dbtRunner().invoke([
-                *command, "--project-dir", str(DBT_PROJECT_DIR),
-                "--profiles-dir", str(DBT_PROJECT_DIR), "--log-path", str(logs),
-                "--target-path", str(target),
-                "--quiet", "--no-use-colors", *quiet,
-                *(["--vars", json.dumps(dbt_vars)] if dbt_vars else []),
-            ])
+            manifest = _parsed(common) if command[0] in _FROM_MANIFEST else None
+            result = dbtRunner(manifest=manifest).invoke([*command, *common])
         finally:
             _close_dbt_database()
             if previous is None:
