@@ -15,15 +15,18 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from ingest.paths import DBT_PROJECT_DIR, EXPECTATIONS_DIR
 from ingest.population import bundled_population
 from ingest.reference import countries
 from warehouse.shared.errors import RunFailed
 from warehouse.sources.registry import SOURCES
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported where used: a night with nothing new needs none of it
 
 log = logging.getLogger(__name__)
 # The on-disk format of every build, hence of the published warehouse: DuckDB 2.0 writes
@@ -145,6 +148,8 @@ def copy_raw(state_db: Path, build_db: Path, population: pd.DataFrame | None = N
 
     `population` (rows of ingest/population.py, e.g. from `load_population`) becomes
     raw.ref_population, which weighs the regional marts; by default, the bundled seed."""
+    import pandas as pd
+
     build_db.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
     try:
