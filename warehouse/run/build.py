@@ -215,6 +215,55 @@ class DbtOutcome:
     failures: list[str]
     counts: dict[str, int]
     models: list[str] = field(default_factory=list)  # schema.name of every model built
+    skipped: list[str] = field(default_factory=list)  # dbt tests the marts gate checks
+
+
+# A dbt test and the Great Expectations expectation that checks the same rule, with the
+# arguments that must agree.
+_SAME_RULE = {
+    "unique": ("expect_column_values_to_be_unique", "column_name", "column"),
+    "not_null": ("expect_column_values_to_not_be_null", "column_name", "column"),
+    "accepted_values": ("expect_column_values_to_be_in_set", "column_name", "column"),
+    "unique_combination": ("expect_compound_columns_to_be_unique", "columns", "column_list"),
+}
+
+
+def checked_by_the_gate(manifest) -> list[str]:
+    """The dbt tests of marts whose rule a `marts__*` suite of the marts gate checks on the
+    same mart, as blocking (unique, not null, accepted values, a unique combination): each
+    rule is checked once, by the gate, whose results statisticians read in Data Docs. Tests of other layers,
+    and of rules the gate does not check, still run in the build."""
+    from expectations.gates import BLOCKING, load_suite, suite_names
+
+    gated = set()
+    for name in suite_names("marts__"):
+        suite = load_suite(name)
+        if suite.get("meta", {}).get("query"):
+            continue  # a suite over a query checks its rows, not the mart's
+        mart = name.removeprefix("marts__")
+        for expectation in suite["expectations"]:
+            if expectation.get("severity") != BLOCKING:
+                continue  # a rule the gate only warns about stays a dbt error
+            kwargs = expectation.get("kwargs", {})
+            key = kwargs.get("column") or tuple(kwargs.get("column_list") or ())
+            values = tuple(sorted(map(str, kwargs.get("value_set") or ())))
+            gated.add((mart, expectation["type"], key, values))
+    skipped = []
+    for node in manifest.nodes.values():
+        metadata = getattr(node, "test_metadata", None)
+        if node.resource_type != "test" or metadata is None or metadata.name not in _SAME_RULE:
+            continue
+        model = manifest.nodes.get(getattr(node, "attached_node", None) or "")
+        if model is None or model.schema != "marts":
+            continue
+        expectation, argument, _ = _SAME_RULE[metadata.name]
+        arguments = {**metadata.kwargs, **(metadata.kwargs.get("arguments") or {})}
+        key = node.column_name if argument == "column_name" else \
+            tuple(arguments.get(argument) or ())
+        values = tuple(sorted(map(str, arguments.get("values") or ())))
+        if (model.name, expectation, key, values) in gated:
+            skipped.append(node.name)
+    return sorted(skipped)
 
 
 def run_dbt(build_db: Path, logs: Path, target: Path, args: list[str] | None = None,
@@ -235,11 +284,15 @@ def run_dbt(build_db: Path, logs: Path, target: Path, args: list[str] | None = N
               "--log-path", str(logs), "--target-path", str(target),
               "--quiet", "--no-use-colors", "--log-level-file", "warn",
               *(["--vars", json.dumps(dbt_vars, sort_keys=True)] if dbt_vars else [])]
+    skipped: list[str] = []
     with _DBT_LOCK:
         previous = os.environ.get("SPF_BUILD_DB")
         os.environ["SPF_BUILD_DB"] = str(build_db)
         try:
             manifest = _parsed(common) if command[0] in _FROM_MANIFEST else None
+            if manifest is not None and args is None:
+                skipped = checked_by_the_gate(manifest)
+                command = [*command, *(["--exclude", *skipped] if skipped else [])]
             result = dbtRunner(manifest=manifest).invoke([*command, *common])
         finally:
             _close_dbt_database()
@@ -258,7 +311,9 @@ def run_dbt(build_db: Path, logs: Path, target: Path, args: list[str] | None = N
                             f"{(node.message or '').strip()}")
     if not result.success and not failures:
         failures.append(f"dbt {' '.join(command)} failed: {result.exception}")
-    return DbtOutcome(result.success, failures, counts, sorted(models))
+    if skipped:
+        counts["left to the marts gate"] = len(skipped)
+    return DbtOutcome(result.success, failures, counts, sorted(models), skipped)
 
 
 def generate_docs(build_db: Path, logs: Path, target: Path, dbt_vars: dict | None = None
