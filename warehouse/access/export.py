@@ -22,6 +22,7 @@ single quote in CSV and xlsx files. Only text is touched: a negative number stay
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -32,7 +33,9 @@ import duckdb
 
 from ingest import codes
 
-FORMATS = ("csv", "parquet", "xlsx", "ilostat")
+FORMATS = ("csv", "parquet", "xlsx", "ilostat", "sdmx")
+# The formats of SDG 1.3.1 alone (marts.coverage_sdg131).
+SDG_FORMATS = ("ilostat", "sdmx")
 SCHEMAS = ("marts", "ops")
 
 
@@ -125,7 +128,7 @@ def export(warehouse: Path, tables: Iterable[str] | None = None, *, all_tables: 
     names = list(dict.fromkeys(t.strip() for t in tables or [] if t.strip()))
     if names and all_tables:
         raise ExportError("give table names or --all, not both")
-    if not names and not all_tables and fmt != "ilostat":
+    if not names and not all_tables and fmt not in SDG_FORMATS:
         raise ExportError("name the tables to export (e.g. coverage_sdg131), or give --all")
     if not Path(warehouse).exists():
         raise ExportError(f"no published warehouse at {warehouse}; run `spf run` first")
@@ -137,13 +140,13 @@ def export(warehouse: Path, tables: Iterable[str] | None = None, *, all_tables: 
         # Timestamps with a time zone are written in UTC, whatever this machine's zone.
         con.execute("set TimeZone = 'UTC'")
         available = _tables(con)
-        if fmt == "ilostat":
+        if fmt in SDG_FORMATS:
             if all_tables:
-                raise ExportError("--format ilostat writes marts.coverage_sdg131 only; "
+                raise ExportError(f"--format {fmt} writes marts.coverage_sdg131 only; "
                                   "drop --all")
             chosen = _resolve(names or ["coverage_sdg131"], available)
             if chosen != ["marts.coverage_sdg131"]:
-                raise ExportError("--format ilostat writes marts.coverage_sdg131 only, not "
+                raise ExportError(f"--format {fmt} writes marts.coverage_sdg131 only, not "
                                   + ", ".join(t for t in chosen if t != "marts.coverage_sdg131"))
         else:
             chosen = available if all_tables else _resolve(names, available)
@@ -159,6 +162,8 @@ def export(warehouse: Path, tables: Iterable[str] | None = None, *, all_tables: 
                 return [_write_xlsx(con, chosen, target, track)]
             if fmt == "ilostat":
                 return [_write_ilostat(con, out / ILOSTAT_FILE) for _ in track(chosen)]
+            if fmt == "sdmx":
+                return [path for _ in track(chosen) for path in _write_sdmx(con, out)]
             return [_write_copy(con, name, out / f"{name}.{fmt}", fmt) for name in track(chosen)]
     except duckdb.Error as error:
         raise ExportError(_first_line(error)) from None
@@ -409,6 +414,29 @@ def _write_ilostat(con: duckdb.DuckDBPyConnection, target: Path) -> Path:
     with _atomic(target) as partial:
         con.execute(f"COPY ({sql}) TO {_literal(str(partial))} (FORMAT csv, HEADER)")
     return target
+
+
+# --- SDMX -------------------------------------------------------------------------------------
+
+def _write_sdmx(con: duckdb.DuckDBPyConnection, out: Path) -> list[Path]:
+    """SDG_1_3_1.xml, SDG_1_3_1.csv and SDG_DSD_1_3_1.xml (warehouse/access/sdg_exchange.py),
+    each renamed into place only once all three are written."""
+    from warehouse.access import sdg_exchange
+
+    try:
+        message = sdg_exchange.observations(con)
+    except sdg_exchange.MappingError as error:
+        raise ExportError(str(error)) from None
+    if not message.observations:
+        raise ExportError("marts.coverage_sdg131 has no computed figure to send")
+    names = (sdg_exchange.DATA_XML, sdg_exchange.DATA_CSV, sdg_exchange.STRUCTURE_XML)
+    with contextlib.ExitStack() as stack:
+        partials = {name: stack.enter_context(_atomic(out / name)) for name in names}
+        try:
+            sdg_exchange.write(message, partials)
+        except sdg_exchange.MappingError as error:
+            raise ExportError(str(error)) from None
+    return [out / name for name in names]
 
 
 # --- progress ---------------------------------------------------------------------------------
