@@ -396,8 +396,10 @@ def test_the_warehouse_is_only_read_and_odd_folder_names_work(warehouse, tmp_pat
 # --- ILOSTAT ----------------------------------------------------------------------------------
 
 def test_ilostat_round_trip_every_value(warehouse, tmp_path):
-    (path,) = export(warehouse, fmt="ilostat", out=tmp_path, progress=False)
+    path, dictionary, toc = export(warehouse, fmt="ilostat", out=tmp_path, progress=False)
     assert path == tmp_path / "SDG_0131_SEX_SOC_RT_A.csv"
+    assert dictionary == tmp_path / "SDG_0131_SEX_SOC_RT_A.dictionary.csv"
+    assert toc == tmp_path / "toc.csv"
     header, *body = read_csv(path)
     assert header == ["ref_area", "source", "indicator", "sex", "classif1", "time",
                       "obs_value", "obs_status", "note_classif", "note_indicator",
@@ -422,7 +424,8 @@ def test_ilostat_round_trip_every_value(warehouse, tmp_path):
         want = expected[key]
         value = want.pop("obs_value")
         got = record.pop("obs_value")
-        assert (got == "") if value is None else (float(got) == value), key
+        # One decimal, as ILOSTAT publishes (the mart keeps the full value).
+        assert (got == "") if value is None else (got == f"{value:.1f}"), key
         assert record == want, key
 
     by_key = dict(zip(keys, records, strict=True))
@@ -432,6 +435,46 @@ def test_ilostat_round_trip_every_value(warehouse, tmp_path):
     assert keys[:3] == [("KHM", "SOC_CONTIG_MAT", "SEX_F", "2022"),
                         ("KHM", "SOC_CONTIG_PENSION", "SEX_T", "2019"),
                         ("KHM", "SOC_CONTIG_PENSION", "SEX_M", "2019")]
+
+
+def test_ilostat_dictionary_labels_every_code_and_the_toc_every_country(warehouse, tmp_path):
+    path, dictionary, toc = export(warehouse, fmt="ilostat", out=tmp_path, progress=False)
+    header, *body = read_csv(path)
+    header_d, *entries = read_csv(dictionary)
+    assert header_d == ["column", "code", "label"]
+    labels = {(column, code): label for column, code, label in entries}
+    assert len(labels) == len(entries)                       # each code once
+    assert all(label.strip() for label in labels.values())
+    # Every code of every coded column of the bulk file is in the dictionary, and no other.
+    coded = ("ref_area", "source", "indicator", "sex", "classif1", "obs_status",
+             "note_indicator")
+    used = {(column, line[header.index(column)]) for line in body for column in coded
+            if line[header.index(column)]}
+    assert set(labels) == used
+    assert labels[("ref_area", "KHM")] == "Cambodia"
+    assert labels[("ref_area", "LAO")] == "Lao People's Democratic Republic"
+    assert labels[("sex", "SEX_F")] == "Female"
+    assert labels[("obs_status", "U")] == "Unreliable"
+    assert labels[("classif1", "SOC_CONTIG_PENSION")] == "Contingency: Older persons"
+    # A source says what it is: the SSI workbook of a country, year and revision, and when
+    # it came (from ops.submissions, where the warehouse has it).
+    assert labels[("source", "SSI:KHM-2019-r1")] == (
+        "ILO Social Security Inquiry (SSI): the workbook of Cambodia for reference year 2019, "
+        "revision 1, received 2020-03-01")
+    assert labels[("source", "SSI:LAO-2019-r1")] == (
+        "ILO Social Security Inquiry (SSI): the workbook of Lao People's Democratic Republic "
+        "for reference year 2019, revision 1")
+    assert labels[("note_indicator", "SPF:numerator_exceeds_denominator")].startswith(
+        "numerator exceeds denominator: Kept, not capped")
+
+    assert read_csv(toc) == [
+        ["ref_area", "ref_area_label", "rows", "first_period", "last_period", "last_update"],
+        ["KHM", "Cambodia", "5", "2019", "2022", "2020-03-01"],
+        ["LAO", "Lao People's Democratic Republic", "3", "2019", "2019", ""]]
+    rows = {}
+    for line in body:
+        rows[line[0]] = rows.get(line[0], 0) + 1
+    assert rows == {"KHM": 5, "LAO": 3}
 
 
 def test_ilostat_mapping_covers_every_flag_the_mart_allows():
@@ -454,7 +497,7 @@ def test_ilostat_refuses_a_flag_it_cannot_map(tmp_path):
                                           "obs_status: add it, with its "
                                           "ilostat_obs_status, to the seed"):
         export(odd, fmt="ilostat", out=tmp_path / "out", progress=False)
-    assert not (tmp_path / "out" / "SDG_0131_SEX_SOC_RT_A.csv").exists()
+    assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
 
 
 # --- progress ---------------------------------------------------------------------------------

@@ -7,7 +7,10 @@ Formats:
 - `xlsx`: one workbook, a sheet per table, streamed row by row by openpyxl's write-only
   mode (memory stays flat); a header row, numbers as numbers, dates as dates.
 - `ilostat`: the country figures of `marts.coverage_sdg131` in the column layout of
-  ILOSTAT's bulk download files (see `ILOSTAT_COLUMNS` and `ILOSTAT_FLAGS`).
+  ILOSTAT's bulk download files (see `ILOSTAT_COLUMNS` and `ILOSTAT_FLAGS`), values to one
+  decimal as ILOSTAT publishes them, with a dictionary of every code used and a table of
+  contents (one row per country and its last update), as ILOSTAT's own bulk files have.
+- `sdmx`: SDG 1.3.1 for the UN SDG Global Database (`sdg_exchange.py`).
 
 Only the analysts' and operators' schemas (`marts`, `ops`) are exported. The warehouse is
 opened read-only, and every table comes from that one connection, so an export is one
@@ -23,6 +26,8 @@ single quote in CSV and xlsx files. Only text is touched: a negative number stay
 from __future__ import annotations
 
 import contextlib
+import csv
+import datetime as dt
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -30,6 +35,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
+import pycountry
 
 from ingest import codes
 
@@ -86,6 +92,14 @@ XLSX_BATCH = 10_000             # rows fetched from DuckDB at a time
 
 ILOSTAT_INDICATOR = "SDG_0131_SEX_SOC_RT"
 ILOSTAT_FILE = f"{ILOSTAT_INDICATOR}_A.csv"   # ILOSTAT's dataset id: indicator + _A (annual)
+ILOSTAT_DICTIONARY = f"{ILOSTAT_INDICATOR}_A.dictionary.csv"
+ILOSTAT_TOC = "toc.csv"
+# ILOSTAT's label of the indicator (its indicator dictionary).
+ILOSTAT_INDICATOR_LABEL = ("SDG indicator 1.3.1 - Proportion of population covered by social "
+                           "protection floors/systems (%)")
+ILOSTAT_SEX_LABELS = {"SEX_T": "Total", "SEX_F": "Female", "SEX_M": "Male"}
+# ILOSTAT's obs_status labels (U), and SDMX's CL_OBS_STATUS for O (see ILOSTAT_FLAGS).
+ILOSTAT_STATUS_LABELS = {"U": "Unreliable", "O": "Missing value"}
 # The columns of ILOSTAT's bulk download files (indicator segment, codes), in their order.
 ILOSTAT_COLUMNS = ("ref_area", "source", "indicator", "sex", "classif1", "time", "obs_value",
                    "obs_status", "note_classif", "note_indicator", "note_source")
@@ -161,7 +175,7 @@ def export(warehouse: Path, tables: Iterable[str] | None = None, *, all_tables: 
                                 else f"{Path(warehouse).stem}.xlsx")
                 return [_write_xlsx(con, chosen, target, track)]
             if fmt == "ilostat":
-                return [_write_ilostat(con, out / ILOSTAT_FILE) for _ in track(chosen)]
+                return [path for _ in track(chosen) for path in _write_ilostat(con, out)]
             if fmt == "sdmx":
                 return [path for _ in track(chosen) for path in _write_sdmx(con, out)]
             return [_write_copy(con, name, out / f"{name}.{fmt}", fmt) for name in track(chosen)]
@@ -398,7 +412,7 @@ def ilostat_sql(con: duckdb.DuckDBPyConnection) -> str:
             sex,
             series as classif1,
             year as time,
-            coverage_pct as obs_value,
+            round(coverage_pct, 1) as obs_value,
             {case(0)} as obs_status,
             null::varchar as note_classif,
             {case(1)} as note_indicator,
@@ -409,11 +423,91 @@ def ilostat_sql(con: duckdb.DuckDBPyConnection) -> str:
     """
 
 
-def _write_ilostat(con: duckdb.DuckDBPyConnection, target: Path) -> Path:
+def _write_ilostat(con: duckdb.DuckDBPyConnection, out: Path) -> list[Path]:
+    """The bulk file, its dictionary and its table of contents, each renamed into place
+    only once all three are written."""
     _, sql = _select(con, f"({ilostat_sql(con)}) as ilostat", "csv")
-    with _atomic(target) as partial:
-        con.execute(f"COPY ({sql}) TO {_literal(str(partial))} (FORMAT csv, HEADER)")
-    return target
+    dictionary = ilostat_dictionary(con)
+    toc = ilostat_toc(con)
+    names = (ILOSTAT_FILE, ILOSTAT_DICTIONARY, ILOSTAT_TOC)
+    with contextlib.ExitStack() as stack:
+        partials = [stack.enter_context(_atomic(out / name)) for name in names]
+        con.execute(f"COPY ({sql}) TO {_literal(str(partials[0]))} (FORMAT csv, HEADER)")
+        for partial, (header, rows) in zip(partials[1:], (dictionary, toc), strict=True):
+            with partial.open("w", newline="", encoding="utf-8") as handle:
+                writer = csv.writer(handle, lineterminator="\n")
+                writer.writerow(header)
+                writer.writerows([[neutralise(v) if isinstance(v, str) else v for v in row]
+                                  for row in rows])
+    return [out / name for name in names]
+
+
+def _country_label(iso3: str) -> str:
+    from ingest.reference import country_name
+
+    country = pycountry.countries.get(alpha_3=iso3)
+    return country_name(country) if country else iso3
+
+
+def _submission_dates(con: duckdb.DuckDBPyConnection) -> dict[str, tuple]:
+    """submission id -> (received, processed) dates (UTC) from ops.submissions, if there."""
+    if "ops.submissions" not in _tables(con):
+        return {}
+    rows = con.execute(
+        "select submission_id, min(received_at), max(processed_at) from ops.submissions "
+        "where submission_id is not null and status = 'loaded' group by submission_id"
+    ).fetchall()
+    return {sid: tuple(t.astimezone(dt.UTC).date() if t else None for t in (received, done))
+            for sid, received, done in rows}
+
+
+def ilostat_dictionary(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[tuple]]:
+    """(header, rows) of the dictionary: every code of the bulk file with its label."""
+    series = dict(zip(codes.SERIES, codes.seed_column("sdg131_series", "series_name"),
+                      strict=True))
+    flags = codes.quality_flags("coverage_sdg131")
+    received = _submission_dates(con)
+    mart = con.execute(
+        "select distinct country_iso3, series, sex, submission_id, year, revision, "
+        "quality_flag from marts.coverage_sdg131").fetchall()
+    rows: dict[tuple[str, str], str] = {}
+    for iso3, code, sex, submission, year, revision, flag in sorted(
+            mart, key=lambda r: tuple("" if v is None else str(v) for v in r)):
+        rows[("ref_area", iso3)] = _country_label(iso3)
+        when = received.get(submission, (None, None))[0]
+        rows[("source", f"{ILOSTAT_SOURCE_PREFIX}{submission}")] = (
+            f"ILO Social Security Inquiry (SSI): the workbook of {_country_label(iso3)} for "
+            f"reference year {year}, revision {revision}"
+            + (f", received {when:%Y-%m-%d}" if when else ""))
+        rows[("indicator", ILOSTAT_INDICATOR)] = ILOSTAT_INDICATOR_LABEL
+        rows[("sex", sex)] = ILOSTAT_SEX_LABELS.get(sex, sex)
+        name = series.get(code, code)
+        rows[("classif1", code)] = f"Contingency: {name[:1].upper()}{name[1:]}"
+        status, note = ILOSTAT_FLAGS.get(flag, (None, None))
+        if status:
+            rows[("obs_status", status)] = ILOSTAT_STATUS_LABELS[status]
+        if note:
+            rows[("note_indicator", note)] = f"{flags[flag].words}: {flags[flag].note}"
+    ordered = sorted(rows.items(), key=lambda item: (ILOSTAT_COLUMNS.index(item[0][0]),
+                                                     item[0][1]))
+    return ["column", "code", "label"], [(column, code, label)
+                                         for (column, code), label in ordered]
+
+
+def ilostat_toc(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[tuple]]:
+    """(header, rows) of the table of contents: per country, its rows in the bulk file, the
+    years they cover and the day the newest submission behind them was loaded."""
+    processed = _submission_dates(con)
+    mart = con.execute(
+        "select country_iso3, count(*), min(year), max(year), list(distinct submission_id) "
+        "from marts.coverage_sdg131 group by country_iso3 order by country_iso3").fetchall()
+    rows = []
+    for iso3, count, first, last, submissions in mart:
+        dates = [processed[s][1] for s in submissions if processed.get(s, (None, None))[1]]
+        rows.append((iso3, _country_label(iso3), count, first, last,
+                     f"{max(dates):%Y-%m-%d}" if dates else None))
+    return ["ref_area", "ref_area_label", "rows", "first_period", "last_period",
+            "last_update"], rows
 
 
 # --- SDMX -------------------------------------------------------------------------------------
