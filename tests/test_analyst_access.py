@@ -212,3 +212,31 @@ def test_spf_export_sdmx_from_a_published_warehouse_reads_back(published, tmp_pa
     # The message is the publication's: its id and time, not the moment of the export.
     header = (tmp_path / "SDG_1_3_1.xml").read_text()
     assert "<mes:ID>SDG_1_3_1_p0001_DATA</mes:ID>" in header
+
+
+def test_every_exported_table_and_column_is_described(published, tmp_path):
+    """The xlsx's about sheet describes every marts, ops and ref table of a real build and
+    each of their columns (dbt's YAML, and the publication room's words for the two tables
+    it writes), and reference tables export by name."""
+    from openpyxl import load_workbook
+
+    result = runner.invoke(app, ["export", "--all", "--format", "xlsx", "--out", str(tmp_path),
+                                 "--warehouse", str(published), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    book = load_workbook(Path(result.output.strip()), read_only=True)
+    rows = [list(r) for r in book["about"].iter_rows(min_row=2, values_only=True)]
+    tables = {r[1] for r in rows}
+    assert {"marts.coverage_sdg131", "ops.publications", "ops.build_info",
+            "ref.sdg131_series", "ref.m49_countries"} <= tables
+    assert len(book.sheetnames) == len(tables) + 1
+    undescribed = [(r[1], r[2]) for r in rows if not (r[4] or "").strip()]
+    assert undescribed == []
+    assert all(name == "about" or name.split(".")[0] in ("marts", "ops", "ref")
+               for name in book.sheetnames)
+
+    ref = runner.invoke(app, ["export", "ref.sdg131_sdmx_series", "--out", str(tmp_path),
+                              "--warehouse", str(published), "--no-progress"])
+    assert ref.exit_code == 0, ref.output
+    assert Path(ref.output.strip()).read_text().splitlines()[1] == (
+        "SOC_CONTIG_TOTAL,SI_COV_BENFTS,Proportion of population covered by at least one "
+        "social protection benefit [1.3.1]")

@@ -48,6 +48,10 @@ create table ops.submissions (
     reason_code varchar, reason_message varchar, problems json, run_id varchar,
     processed_at timestamp with time zone);
 create table ops.build_info (key varchar, value varchar);
+create schema ref;
+create table ref.sdg131_series (series varchar, series_name varchar, requires_sheet varchar);
+insert into ref.sdg131_series values ('SOC_CONTIG_TOTAL', 'total population covered',
+    'contributors');
 create table raw.ssi_files (sha256 varchar);
 """
 
@@ -188,7 +192,7 @@ def test_parquet_reads_back_with_duckdb_value_for_value(warehouse, tmp_path):
     assert [p.name for p in written] == [
         "marts.coverage_sdg131.parquet", "marts.results_funding.parquet",
         "marts.results_impact_summary.parquet", "marts.results_institutional_changes.parquet",
-        "ops.build_info.parquet", "ops.submissions.parquet"]
+        "ops.build_info.parquet", "ops.submissions.parquet", "ref.sdg131_series.parquet"]
     con = duckdb.connect()
     try:
         con.execute("set TimeZone = 'UTC'")
@@ -218,8 +222,9 @@ def test_xlsx_one_workbook_a_sheet_per_table_numbers_and_dates_typed(warehouse, 
     assert book_path == tmp_path / "spf.xlsx"
     book = load_workbook(book_path, read_only=True)
     assert book.sheetnames == [
-        "marts.coverage_sdg131", "marts.results_funding", "marts.results_impact_summary",
-        "results_institutional_changes", "ops.build_info", "ops.submissions"]
+        "about", "marts.coverage_sdg131", "marts.results_funding",
+        "marts.results_impact_summary", "marts.results_institutional_cha", "ops.build_info",
+        "ops.submissions", "ref.sdg131_series"]
 
     def sheet(name):
         # A write-only sheet leaves empty trailing cells out; the reader pads them back.
@@ -255,7 +260,7 @@ def test_xlsx_one_workbook_a_sheet_per_table_numbers_and_dates_typed(warehouse, 
     _, *body = sheet("marts.results_impact_summary")
     assert body[0][2].data_type == "n" and body[0][2].value == 11_600_000     # a HUGEINT
 
-    header, *body = sheet("results_institutional_changes")
+    header, *body = sheet("marts.results_institutional_cha")
     names = [c.value for c in header]
     achieved = body[0][names.index("achieved_on")]
     assert achieved.is_date and achieved.value == dt.datetime(2017, 1, 1)
@@ -263,10 +268,10 @@ def test_xlsx_one_workbook_a_sheet_per_table_numbers_and_dates_typed(warehouse, 
     assert body[0][names.index("joint_with_partner")].value is True
     assert body[0][names.index("partners")].value == "['=Partner', Kuwait]"
     titles = [r[names.index("title")] for r in body]
-    # (An XML reader turns a carriage return into a line feed, "'\rCR" reads as "'\nCR".)
-    # A null character cannot be in XML: it is removed, then "=1+1" is guarded.
+    # A carriage return stays one (openpyxl escapes it as _x000D_). A null character
+    # cannot be in XML: it is removed, then "=1+1" is guarded.
     assert [t.value for t in titles[:len(FORMULAS)]] == [
-        "'" + text.replace("\r", "\n").replace("\0", "") for text in FORMULAS]
+        "'" + text.replace("\0", "") for text in FORMULAS]
     assert all(t.data_type == "s" for t in titles)             # no formula, no error value
     assert titles[-1].value == "#N/A"
 
@@ -286,7 +291,7 @@ def test_xlsx_reads_back_with_calamine_numbers_as_numbers(warehouse, tmp_path):
     assert funding[0] == ["partner", "year", "amount_usd", "interventions", "countries"]
     assert funding[2][2] == -1_500.5 and isinstance(funding[2][2], float)
     assert funding[3][3] == -2 and not isinstance(funding[3][3], str)
-    changes = book.get_sheet_by_name("results_institutional_changes").to_python()
+    changes = book.get_sheet_by_name("marts.results_institutional_cha").to_python()
     assert changes[1][4] == dt.date(2017, 1, 1)
     assert changes[1][10] == '\'=HYPERLINK("http://x")'
 
@@ -301,12 +306,14 @@ def test_sheet_names_fit_excel():
                             "ops.results_institutional_changes", "marts.a_very_long_name_"
                             "that_exceeds_any_limit", "marts.a_very_long_name_that_exceeds_"
                             "any_limit_too", "ops.x[1]:y", "ops.History"])
+    # One rule: schema.table, cut at the end, the schema kept; a clash gets ~2.
     assert list(names.values()) == [
-        "marts.coverage_sdg131", "results_institutional_changes",
-        "results_institutional_changes~2", "a_very_long_name_that_exceeds_a",
-        "a_very_long_name_that_exceeds~2", "ops.x_1__y", "ops.History"]
+        "marts.coverage_sdg131", "marts.results_institutional_cha",
+        "ops.results_institutional_chang", "marts.a_very_long_name_that_exc",
+        "marts.a_very_long_name_that_e~2", "ops.x_1__y", "ops.History"]
     assert all(len(n) <= 31 for n in names.values())
     assert ex.sheet_names(["marts.history"]) == {"marts.history": "marts.history"}
+    assert "about" not in [n.lower() for n in ex.sheet_names(["about"]).values()]
 
 
 def test_xlsx_fails_clearly_above_the_row_limit(tmp_path):
@@ -334,7 +341,7 @@ def test_all_is_every_marts_and_ops_table_and_no_other(warehouse, tmp_path):
     assert [p.name for p in written] == [
         "marts.coverage_sdg131.csv", "marts.results_funding.csv",
         "marts.results_impact_summary.csv", "marts.results_institutional_changes.csv",
-        "ops.build_info.csv", "ops.submissions.csv"]
+        "ops.build_info.csv", "ops.submissions.csv", "ref.sdg131_series.csv"]
 
 
 def test_an_unknown_table_fails_with_one_line_listing_what_exists(warehouse, tmp_path):
@@ -347,7 +354,8 @@ def test_an_unknown_table_fails_with_one_line_listing_what_exists(warehouse, tmp
         assert message == (
             f"unknown table {name!r}; the warehouse has marts.coverage_sdg131, "
             "marts.results_funding, marts.results_impact_summary, "
-            "marts.results_institutional_changes, ops.build_info, ops.submissions")
+            "marts.results_institutional_changes, ops.build_info, ops.submissions, "
+            "ref.sdg131_series")
     assert list(tmp_path.iterdir()) == []       # nothing written, not even the first table
 
 
@@ -389,7 +397,7 @@ def test_the_warehouse_is_only_read_and_odd_folder_names_work(warehouse, tmp_pat
     out = tmp_path / "it's here"
     export(warehouse, all_tables=True, fmt="csv", out=out, progress=False)
     export(warehouse, all_tables=True, fmt="parquet", out=out, progress=False)
-    assert len(list(out.iterdir())) == 12
+    assert len(list(out.iterdir())) == 14
     assert hashlib.sha256(warehouse.read_bytes()).hexdigest() == before
 
 
@@ -520,7 +528,7 @@ def test_progress_bar_on_a_terminal_and_off_when_asked(warehouse, tmp_path, monk
     assert terminal.getvalue() == ""
     export(warehouse, all_tables=True, fmt="csv", out=tmp_path, progress=True)
     drawn = terminal.getvalue()
-    assert "ops.submissions" in drawn and "6/6" in drawn
+    assert "ref.sdg131_series" in drawn and "7/7" in drawn
 
 
 def test_floats_survive_csv_exactly(tmp_path):
@@ -676,3 +684,41 @@ def test_sdmx_refuses_a_country_without_an_m49_code(tmp_path):
                                           "dbt_project/seeds/m49_countries.csv$"):
         export(odd, fmt="sdmx", out=tmp_path / "out", progress=False)
     assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_xlsx_sheets_have_filters_fitting_widths_and_an_about_sheet(warehouse, tmp_path):
+    (book_path,) = export(warehouse, all_tables=True, fmt="xlsx", out=tmp_path, progress=False)
+    book = load_workbook(book_path)
+    coverage = book["marts.coverage_sdg131"]
+    assert coverage.auto_filter.ref == f"A1:J{len(COVERAGE) + 1}"    # the header filters all
+    widths = {k: v.width for k, v in coverage.column_dimensions.items()}
+    # submission_id: 'KHM-2019-r1' (11) and its filter button; year: its header; the long
+    # titles of results_institutional_changes stop at 60.
+    assert widths["H"] == len("submission_id") + 3 and widths["B"] == ex.WIDTH_MIN
+    changes = book["marts.results_institutional_cha"]
+    title = [c.value for c in changes[1]].index("title")
+    longest = max(len(ex.neutralise(r[10].replace("\0", ""))) for r in CHANGES)
+    assert changes.column_dimensions[chr(ord("A") + title)].width == longest + 2
+    assert max(d.width for d in changes.column_dimensions.values()) <= ex.WIDTH_MAX
+
+    about = book["about"]
+    assert book.sheetnames[0] == "about" and about.auto_filter.ref.startswith("A1:E")
+    rows = [[c.value for c in r] for r in about.iter_rows()]
+    assert rows[0] == ["sheet", "table", "column", "type", "description"]
+    listed = {(r[1], r[2]): r for r in rows[1:]}
+    for name in book.sheetnames[1:]:                 # every table and column, by its sheet
+        header = [c.value for c in book[name][1]]
+        table = next(r[1] for r in rows[1:] if r[0] == name)
+        assert (table, None) in listed
+        assert [r[2] for r in rows[1:] if r[1] == table and r[2]] == header
+    # Descriptions come from the dbt project's YAML.
+    import yaml
+
+    marts = yaml.safe_load((ex.codes.SEEDS_DIR.parent / "models" / "marts" / "_marts.yml")
+                           .read_text(encoding="utf-8"))
+    coverage_yaml = next(m for m in marts["models"] if m["name"] == "coverage_sdg131")
+    pct = next(c for c in coverage_yaml["columns"] if c["name"] == "coverage_pct")
+    assert listed[("marts.coverage_sdg131", "coverage_pct")][4] == " ".join(
+        pct["description"].split())
+    assert listed[("ref.sdg131_series", "series_name")][4] == "Whom the series counts, in words."
+    assert listed[("marts.coverage_sdg131", "year")][3] == "INTEGER"

@@ -5,14 +5,17 @@ Formats:
 - `csv`, `parquet`: one file per table (`marts.coverage_sdg131.csv`, ...), written by
   DuckDB itself (`COPY (select ...) TO ...`), fast at any size.
 - `xlsx`: one workbook, a sheet per table, streamed row by row by openpyxl's write-only
-  mode (memory stays flat); a header row, numbers as numbers, dates as dates.
+  mode (memory stays flat); a header row with a filter, columns as wide as their content,
+  numbers as numbers, dates as dates; and first a sheet `about` that describes every table
+  and column (from the YAML of the dbt project, as dbt docs shows it).
 - `ilostat`: the country figures of `marts.coverage_sdg131` in the column layout of
   ILOSTAT's bulk download files (see `ILOSTAT_COLUMNS` and `ILOSTAT_FLAGS`), values to one
   decimal as ILOSTAT publishes them, with a dictionary of every code used and a table of
   contents (one row per country and its last update), as ILOSTAT's own bulk files have.
 - `sdmx`: SDG 1.3.1 for the UN SDG Global Database (`sdg_exchange.py`).
 
-Only the analysts' and operators' schemas (`marts`, `ops`) are exported. The warehouse is
+Only the analysts' and operators' schemas (`marts`, `ops`) and the reference tables (`ref`,
+the dbt seeds: code lists, regions, targets) are exported. The warehouse is
 opened read-only, and every table comes from that one connection, so an export is one
 consistent snapshot even while a run publishes a new file over it. Each file is written
 under a temporary name beside its target and renamed when complete: a failed export
@@ -42,7 +45,7 @@ from ingest import codes
 FORMATS = ("csv", "parquet", "xlsx", "ilostat", "sdmx")
 # The formats of SDG 1.3.1 alone (marts.coverage_sdg131).
 SDG_FORMATS = ("ilostat", "sdmx")
-SCHEMAS = ("marts", "ops")
+SCHEMAS = ("marts", "ops", "ref")
 
 
 class ExportError(RuntimeError):
@@ -86,6 +89,8 @@ XLSX_MAX_CELL_CHARS = 32_767    # openpyxl would cut longer text silently; we sa
 SHEET_NAME_MAX = 31
 SHEET_NAME_FORBIDDEN = str.maketrans({c: "_" for c in "[]:*?/\\"})
 XLSX_BATCH = 10_000             # rows fetched from DuckDB at a time
+ABOUT_SHEET = "about"           # no table's sheet can take it: theirs all hold a dot
+WIDTH_MIN, WIDTH_MAX = 8, 60    # column widths, in characters
 
 
 # --- ILOSTAT ----------------------------------------------------------------------------------
@@ -130,8 +135,9 @@ def export(warehouse: Path, tables: Iterable[str] | None = None, *, all_tables: 
            fmt: str = "csv", out: Path = Path("."), progress: bool = True) -> list[Path]:
     """Write tables of the published `warehouse` into the folder `out`; return the files.
 
-    `tables` are names such as `coverage_sdg131` (a mart), `marts.coverage_sdg131` or
-    `ops.submissions`; `all_tables` takes every `marts.*` and `ops.*` table instead. With
+    `tables` are names such as `coverage_sdg131` (a mart), `marts.coverage_sdg131`,
+    `ops.submissions` or `ref.sdg131_series`; `all_tables` takes every `marts.*`, `ops.*` and
+    `ref.*` table instead. With
     `fmt` `ilostat`, the only table is `marts.coverage_sdg131` (the default). A progress
     bar, one step per table, shows on standard error when it is a terminal and `progress`.
     Raises ExportError with a one-line reason.
@@ -165,15 +171,15 @@ def export(warehouse: Path, tables: Iterable[str] | None = None, *, all_tables: 
         else:
             chosen = available if all_tables else _resolve(names, available)
         if not chosen:
-            raise ExportError(f"{warehouse} has no marts or ops tables")
+            raise ExportError(f"{warehouse} has no marts, ops or ref tables")
         if fmt == "xlsx":
-            _check_xlsx_limits(con, chosen)
+            counts = _check_xlsx_limits(con, chosen)
         out = _folder(out)
         with _progress(progress, len(chosen)) as track:
             if fmt == "xlsx":
                 target = out / (f"{chosen[0]}.xlsx" if len(chosen) == 1
                                 else f"{Path(warehouse).stem}.xlsx")
-                return [_write_xlsx(con, chosen, target, track)]
+                return [_write_xlsx(con, chosen, counts, target, track)]
             if fmt == "ilostat":
                 return [path for _ in track(chosen) for path in _write_ilostat(con, out)]
             if fmt == "sdmx":
@@ -203,7 +209,7 @@ def _tables(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def _resolve(names: list[str], available: list[str]) -> list[str]:
-    """`schema.table` for each name; a bare name is a mart, else an ops table."""
+    """`schema.table` for each name; a bare name is a mart, else an ops, else a ref table."""
     known = {t.lower(): t for t in available}
     chosen = []
     for name in names:
@@ -291,16 +297,14 @@ def _write_copy(con: duckdb.DuckDBPyConnection, name: str, target: Path, fmt: st
 # --- xlsx -------------------------------------------------------------------------------------
 
 def sheet_names(tables: list[str]) -> dict[str, str]:
-    """A sheet name per table: Excel's 31 characters, its forbidden characters, unique.
-
-    `marts.coverage_sdg131` as it is; a longer name loses its schema
-    (`results_institutional_changes`), then its tail; a clash gets `~2`, `~3`...
+    """A sheet name per table, by one rule: `schema.table`, Excel's forbidden characters
+    replaced, cut to its 31 characters at the end (the schema stays), unique (`~2`, `~3`...
+    where two cut names clash); the `about` sheet gives each table's sheet.
     """
-    used: set[str] = set()
+    used = {ABOUT_SHEET}
     names = {}
     for table in tables:
-        base = table if len(table) <= SHEET_NAME_MAX else table.split(".", 1)[-1]
-        base = base.translate(SHEET_NAME_FORBIDDEN).strip("'")[:SHEET_NAME_MAX] or "sheet"
+        base = table.translate(SHEET_NAME_FORBIDDEN).strip("'")[:SHEET_NAME_MAX] or "sheet"
         name, n = base, 1
         # Sheet names are unique without regard to case; "History" is Excel's own.
         while name.lower() in used or name.lower() == "history":
@@ -312,8 +316,10 @@ def sheet_names(tables: list[str]) -> dict[str, str]:
     return names
 
 
-def _check_xlsx_limits(con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
-    """Fail before writing anything when a table does not fit in a sheet."""
+def _check_xlsx_limits(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[str, int]:
+    """Fail before writing anything when a table does not fit in a sheet; each table's
+    rows."""
+    counts = {}
     for table in tables:
         rows = con.execute(f"select count(*) from {_ident(table)}").fetchone()[0]
         if rows + 1 > XLSX_MAX_ROWS:
@@ -324,29 +330,28 @@ def _check_xlsx_limits(con: duckdb.DuckDBPyConnection, tables: list[str]) -> Non
         if columns > XLSX_MAX_COLUMNS:
             raise ExportError(f"{table} has {columns:,} columns; an xlsx sheet holds "
                               f"{XLSX_MAX_COLUMNS:,}: export it as csv or parquet")
+        counts[table] = rows
+    return counts
 
 
-def _write_xlsx(con: duckdb.DuckDBPyConnection, tables: list[str], target: Path,
-                track: Callable[[list[str]], Iterator[str]]) -> Path:
+def _write_xlsx(con: duckdb.DuckDBPyConnection, tables: list[str], counts: dict[str, int],
+                target: Path, track: Callable[[list[str]], Iterator[str]]) -> Path:
     # openpyxl: the maintained writer of .xlsx files (already used for the sample
     # workbooks); its write-only mode streams each sheet to disk as rows are appended.
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     sheets = sheet_names(tables)
     book = Workbook(write_only=True)
-    bold = Font(bold=True)
+    _write_about(con, book, tables, sheets)
     for table in track(tables):
         sheet = book.create_sheet(sheets[table])
-        sheet.freeze_panes = "A2"
         columns, sql = _select(con, _ident(table), "xlsx")
-        header = []
-        for name in columns:
-            cell = WriteOnlyCell(sheet, value=_xlsx_text(name))
-            cell.font = bold
-            header.append(cell)
-        sheet.append(header)
+        # Widths and the filter go before the rows: write-only sheets are streamed.
+        for i, width in enumerate(_widths(con, table, columns), start=1):
+            sheet.column_dimensions[get_column_letter(i)].width = width
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{counts[table] + 1}"
+        _header(sheet, columns)
         cursor = con.execute(sql)
         while batch := cursor.fetchmany(XLSX_BATCH):
             for row in batch:
@@ -354,6 +359,88 @@ def _write_xlsx(con: duckdb.DuckDBPyConnection, tables: list[str], target: Path,
     with _atomic(target) as partial:
         book.save(partial)
     return target
+
+
+def _header(sheet, columns: list[str]) -> None:
+    """A bold header row, frozen above the rows."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header = []
+    for name in columns:
+        cell = WriteOnlyCell(sheet, value=_xlsx_text(name))
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+
+
+# Characters a spreadsheet shows for a value of these types (dates in ISO, booleans as
+# TRUE/FALSE, numbers in the General format: at most 11 digits).
+SHOWN = {"date": 10, "timestamp": 19, "timestamp with time zone": 19, "boolean": 5}
+
+
+def _widths(con: duckdb.DuckDBPyConnection, table: str, columns: list[str]) -> list[float]:
+    """Each column's width: its header or its longest value as shown, within WIDTH_MIN and
+    WIDTH_MAX (wrapped text and filters read better than a sheet one screen wide)."""
+    relation = con.sql(f"select * from {_ident(table)}")
+    longest = []
+    for name, dtype in zip(relation.columns, relation.types, strict=True):
+        kind = dtype.id
+        if kind in SHOWN:
+            longest.append(f"{SHOWN[kind]}")
+        elif kind in NUMERIC:
+            longest.append(f"least(max(length(cast({_column(name)} as varchar))), 12)")
+        else:
+            longest.append(f"max(length(cast({_column(name)} as varchar)))")
+    row = con.execute(f"select {', '.join(longest) or 0} from {_ident(table)}").fetchone()
+    # The header's filter button takes about two characters.
+    return [float(min(WIDTH_MAX, max(WIDTH_MIN, len(name) + 3, (width or 0) + 2)))
+            for name, width in zip(columns, row, strict=True)]
+
+
+def table_docs() -> dict[str, tuple[str, dict[str, str]]]:
+    """`schema.table` -> (description, column -> description): dbt's YAML for the tables
+    dbt builds and the seeds, the publication room's words for the two tables it writes."""
+    from ingest.dbt_contract import descriptions
+    from warehouse.publication.records import table_docs as publication_docs
+
+    return {**descriptions(), **publication_docs()}
+
+
+def _write_about(con: duckdb.DuckDBPyConnection, book, tables: list[str],
+                 sheets: dict[str, str]) -> None:
+    """The first sheet: each table (its sheet, its description), then each of its columns
+    with its type and description."""
+    from openpyxl.styles import Font
+
+    docs = table_docs()
+    sheet = book.create_sheet(ABOUT_SHEET)
+    columns = ["sheet", "table", "column", "type", "description"]
+    rows = []
+    for table in tables:
+        described, by_column = docs.get(table, ("", {}))
+        rows.append((sheets[table], table, None, None, described))
+        relation = con.sql(f"select * from {_ident(table)}")
+        for name, dtype in zip(relation.columns, relation.types, strict=True):
+            rows.append((sheets[table], table, name, str(dtype), by_column.get(name, "")))
+    widths = [max([len(c), *(len(str(r[i] or "")) for r in rows)]) + 2
+              for i, c in enumerate(columns)]
+    for letter, width in zip("ABCDE", widths, strict=True):
+        sheet.column_dimensions[letter].width = min(width, 100 if letter == "E" else WIDTH_MAX)
+    sheet.auto_filter.ref = f"A1:E{len(rows) + 1}"
+    _header(sheet, columns)
+    from openpyxl.cell import WriteOnlyCell
+
+    bold = Font(bold=True)
+    for row in rows:
+        cells = [_xlsx_cell(sheet, v) for v in row]
+        if row[2] is None:  # a table's own row
+            cells = [WriteOnlyCell(sheet, value=v) for v in cells]
+            for cell in cells:
+                cell.font = bold
+        sheet.append(cells)
 
 
 def _xlsx_text(text: str) -> str:
