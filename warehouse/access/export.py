@@ -32,6 +32,7 @@ import contextlib
 import csv
 import datetime as dt
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -407,6 +408,28 @@ def table_docs() -> dict[str, tuple[str, dict[str, str]]]:
     from warehouse.publication.records import table_docs as publication_docs
 
     return {**descriptions(), **publication_docs()}
+
+
+def table_list(warehouse: Path, schemas: tuple[str, ...] = ("marts",)) -> list[tuple[str, str]]:
+    """(`schema.table`, the first sentence of its description) for every table of the
+    published `warehouse` in `schemas`, as `spf tables` lists them."""
+    if not Path(warehouse).exists():
+        raise ExportError(f"no published warehouse at {warehouse}; run `spf run` first")
+    try:
+        con = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error as error:
+        raise ExportError(f"cannot open {warehouse}: {_first_line(error)}") from None
+    try:
+        names = [t for t in _tables(con) if t.split(".", 1)[0] in schemas]
+    finally:
+        con.close()
+    docs = table_docs()
+    listed = []
+    for name in names:
+        text = docs.get(name, ("", {}))[0]
+        first = re.split(r"(?<=[.;])\s", text, maxsplit=1)[0].rstrip(".;")
+        listed.append((name, first))
+    return listed
 
 
 def _write_about(con: duckdb.DuckDBPyConnection, book, tables: list[str],
