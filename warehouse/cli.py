@@ -600,7 +600,8 @@ def publications(
         _fail(str(error))
 
 
-@app.command(name="worker")
+@app.command(name="worker", cls=_Command,
+             short_help="Keep a warm runner that spf run and spf backfill hand runs to.")
 def worker_command(warehouse: WarehouseOpt = None) -> None:
     """Keep a warm runner for the home: `spf run` and `spf backfill` hand it their runs,
     which then skip the seconds of imports and parsing a cold run pays first.

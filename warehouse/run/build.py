@@ -231,8 +231,8 @@ _SAME_RULE = {
 def checked_by_the_gate(manifest) -> list[str]:
     """The dbt tests of marts whose rule a `marts__*` suite of the marts gate checks on the
     same mart, as blocking (unique, not null, accepted values, a unique combination): each
-    rule is checked once, by the gate, whose results statisticians read in Data Docs. Tests of other layers,
-    and of rules the gate does not check, still run in the build."""
+    rule is checked once, by the gate, whose results statisticians read in Data Docs.
+    Tests of other layers, and of rules the gate does not check, still run in the build."""
     from expectations.gates import BLOCKING, load_suite, suite_names
 
     gated = set()
