@@ -4,7 +4,10 @@ with their feedback workbooks, the page written); and a run refused by the lock 
 nothing.
 
 The killed run lands a new good workbook and a bad one on a published installation;
-$SPF_KILL_AT (warehouse/run/journal.py) names where it dies.
+$SPF_KILL_AT (warehouse/run/journal.py) names where it dies. The first and last boundary
+on each side of the rename are tested (each case is two full runs, about a minute): a run
+killed between them (built, gated; kept, reviewed) leaves a journal of the same kind, which
+the next run finishes by the same path.
 """
 
 from __future__ import annotations
@@ -81,7 +84,7 @@ class TestBeforeTheRename:
     """Killed before its publication was in place: its loads are in the state, so the next
     run publishes them, then reviews the killed run's submissions on that publication."""
 
-    @pytest.mark.parametrize("boundary", ["loaded", "built", "gated", "recorded"])
+    @pytest.mark.parametrize("boundary", ["loaded", "recorded"])
     def test_the_next_run_publishes_and_finishes_it(self, boundary, installed, tmp_path):
         warehouse, killed = killed_at(boundary, installed, tmp_path)
         assert query(warehouse, "select count(*) from marts.coverage_sdg131 "
@@ -95,7 +98,7 @@ class TestAfterTheRename:
     """Killed once its publication was in place: the next run keeps it, reviews the killed
     run's submissions and writes its page before anything else; nothing new to publish."""
 
-    @pytest.mark.parametrize("boundary", ["renamed", "kept", "reviewed", "reported"])
+    @pytest.mark.parametrize("boundary", ["renamed", "reported"])
     def test_the_next_run_finishes_it(self, boundary, installed, tmp_path):
         warehouse, killed = killed_at(boundary, installed, tmp_path)
         pid = killed["pending_publication"]
