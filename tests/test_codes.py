@@ -18,6 +18,8 @@ def seed_ints(seed: str, column: str) -> list[int]:
 
 
 FOCUS = focus_countries()
+LEVELS = typing.get_args(typing.get_args(
+    rmt_contract.Intervention.model_fields["level"].annotation)[0])
 # (suite, column) -> the code list its value set must equal, in any order.
 CODE_LISTS = {
     ("ssi__beneficiaries", "function"): codes.BRANCHES,
@@ -28,11 +30,18 @@ CODE_LISTS = {
     ("ssi__context", "item"): ssi_labels.CONTEXT_ITEMS,
     ("rmt__outputs", "output_type"): codes.OUTPUT_TYPES,
     ("rmt__institutional_changes", "step"): seed_ints("phase_step_targets", "step"),
-    ("rmt__interventions", "level"): typing.get_args(typing.get_args(
-        rmt_contract.Intervention.model_fields["level"].annotation)[0]),
+    ("rmt__interventions", "level"): LEVELS,
     ("marts__coverage_sdg131", "series"): codes.SERIES,
     ("marts__coverage_sdg131_regional", "region"): (*codes.ILO_REGIONS, "World"),
     ("marts__results_people_impacted", "impact_category"): codes.IMPACT_CATEGORIES,
+    ("marts__results_people_impacted", "phase"): seed_ints("programme_phases", "phase"),
+    ("marts__results_impact_by_branch", "impact_category"): codes.IMPACT_CATEGORIES,
+    ("marts__results_framework", "indicator"): codes.seed_column("results_indicators",
+                                                                 "indicator"),
+    ("marts__results_outputs", "output_type"): codes.OUTPUT_TYPES,
+    ("marts__results_outputs", "level"): LEVELS,
+    ("marts__results_interventions", "level"): LEVELS,
+    ("marts__results_thematic", "thematic_area"): codes.THEMATIC_AREAS,
     ("marts__results_country_steps", "step"): seed_ints("phase_step_targets", "step"),
     ("marts__results_institutional_changes", "step"): seed_ints("phase_step_targets", "step"),
     ("marts__results_institutional_changes", "phase"): seed_ints("programme_phases", "phase"),

@@ -183,6 +183,37 @@ def test_the_results_framework_counts_every_country_in_phase_2(sample):
                  "where country_iso3 = 'MNG' and phase is not null group by all") == [(2, 1)]
 
 
+RESULTS_FRAMEWORK_MARTS = ("results_framework", "results_impact_by_branch", "results_outputs",
+                          "results_interventions", "results_thematic")
+
+
+def test_the_results_framework_marts_are_exported_for_analysts(sample, tmp_path):
+    """`spf export` writes the framework's marts as the other results marts: a CSV each,
+    every row, lists (thematic areas, steps) as text, and a sheet each in a workbook."""
+    from warehouse.access.export import export
+
+    warehouse, _ = sample
+    files = export(warehouse, list(RESULTS_FRAMEWORK_MARTS), fmt="csv", out=tmp_path,
+                   progress=False)
+    assert sorted(p.name for p in files) == sorted(f"marts.{m}.csv" for m in
+                                                   RESULTS_FRAMEWORK_MARTS)
+    for mart in RESULTS_FRAMEWORK_MARTS:
+        with (tmp_path / f"marts.{mart}.csv").open(newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+        assert len(rows) == query(warehouse, f"select count(*) from marts.{mart}")[0][0] > 0
+    with (tmp_path / "marts.results_thematic.csv").open(newline="", encoding="utf-8") as f:
+        assert {r["thematic_area"] for r in csv.DictReader(f)} >= {"gender_equality", "financing"}
+    with (tmp_path / "marts.results_interventions.csv").open(newline="", encoding="utf-8") as f:
+        khm = {r["intervention_id"]: r for r in csv.DictReader(f)}["RMT-000123"]
+    assert khm["thematic_areas"] == "[social_health_protection, informal_economy]"
+    assert khm["steps_achieved"] == "[2, 3]"
+    (book,) = export(warehouse, list(RESULTS_FRAMEWORK_MARTS), fmt="xlsx", out=tmp_path,
+                     progress=False)
+    from openpyxl import load_workbook
+    assert set(load_workbook(book, read_only=True).sheetnames) == {
+        f"marts.{m}" for m in RESULTS_FRAMEWORK_MARTS}
+
+
 def test_later_versions_replace_and_tombstones_remove(sample):
     warehouse, _ = sample
     # RMT-000015 was deleted in the second export: gone from the marts, kept in raw.
@@ -207,7 +238,7 @@ def test_every_results_mart_is_published_and_traceable(sample):
                                   "where schema_name = 'marts'")}
     assert {"results_institutional_changes", "results_country_steps", "results_phase_progress",
             "results_people_impacted", "results_impact_summary", "results_funding",
-            "dim_branch", "country_profile"} <= tables
+            "dim_branch", "country_profile", *RESULTS_FRAMEWORK_MARTS} <= tables
     # Every change traces to an archived page body.
     pages = {p for (p,) in query(warehouse, "select distinct page_sha256 from "
                                  "marts.results_institutional_changes")}
