@@ -21,7 +21,8 @@ pytestmark = pytest.mark.usefixtures("prefect_api")
 MARTS = ("coverage_sdg131", "coverage_sdg131_regional", "sp_expenditure", "dim_country",
          "results_institutional_changes", "results_country_steps", "results_phase_progress",
          "results_people_impacted", "results_impact_summary", "results_funding",
-         "country_profile")
+         "country_profile", "results_framework", "results_impact_by_branch", "results_outputs",
+         "results_interventions", "results_thematic")
 
 
 def marts(warehouse: Path) -> dict[str, list[tuple]]:
