@@ -211,7 +211,7 @@ def test_the_results_framework_marts_are_exported_for_analysts(sample, tmp_path)
                      progress=False)
     from openpyxl import load_workbook
     assert set(load_workbook(book, read_only=True).sheetnames) == {
-        f"marts.{m}" for m in RESULTS_FRAMEWORK_MARTS}
+        "about", *(f"marts.{m}"[:31] for m in RESULTS_FRAMEWORK_MARTS)}
 
 
 def test_later_versions_replace_and_tombstones_remove(sample):
