@@ -12,9 +12,9 @@ from pathlib import Path
 
 import jinja2
 
+from warehouse.shared.summary import SiteSummary
 from warehouse.site import charts, fmt
 from warehouse.site.data import read
-from warehouse.shared.summary import SiteSummary
 from warehouse.site.pages import Site
 
 TEMPLATES = Path(__file__).with_name("templates")
