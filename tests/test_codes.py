@@ -63,7 +63,8 @@ def test_every_value_set_agrees_with_its_code_list(suite, column, values):
 
 def test_seed_code_lists_are_unique_and_complete():
     for seed in ("branches", "benefit_forms", "scheme_types", "outcome_types",
-                 "impact_categories", "output_types", "sdg131_series", "ilo_regions"):
+                 "impact_categories", "output_types", "sdg131_series", "ilo_regions",
+                 "thematic_areas", "results_indicators"):
         with (SEEDS_DIR / f"{seed}.csv").open(newline="", encoding="utf-8") as handle:
             rows = list(csv.reader(handle))[1:]
         keys = [row[0] for row in rows]
@@ -75,3 +76,5 @@ def test_seed_code_lists_are_unique_and_complete():
 def test_parsers_take_their_codes_from_the_seeds():
     assert ssi_labels.FUNCTIONS == codes.BRANCHES
     assert typing.get_args(rmt_contract.Branch) == codes.BRANCHES
+    assert typing.get_args(rmt_contract.ThematicArea) == codes.THEMATIC_AREAS
+    assert len(codes.THEMATIC_AREAS) == 16  # Table 4 of the phase-2 programme document
