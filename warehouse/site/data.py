@@ -17,6 +17,8 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.shared.errors import RunFailed
+
 Row = dict
 
 
@@ -110,7 +112,7 @@ def read(warehouse: Path) -> Published:
         publication = _rows(con, "select * from ops.publications order by sequence desc "
                                  "limit 1")
         if not publication:
-            raise ValueError(f"{warehouse} has no publication (ops.publications is empty)")
+            raise RunFailed(f"{warehouse} has no publication (ops.publications is empty)")
         info = dict(con.execute("select key, value from ops.build_info").fetchall())
         reporting = publication[0].get("reporting_date") or (
             date.fromisoformat(info["reporting_date"]) if info.get("reporting_date") else None)

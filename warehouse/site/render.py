@@ -87,7 +87,7 @@ def render_site(warehouse: Path, out: Path) -> SiteSummary:
         pages=len(pages), countries=len(site.country_codes), themes=len(site.names.areas),
         files=files + 1, written=True)
     _write(out / MARKER, json.dumps({
-        **summary, "site_version": site_version(),
+        **{k: v for k, v in summary.items() if k != "path"}, "site_version": site_version(),
         "built_at": datetime.now(UTC).isoformat(timespec="seconds")}, indent=1))
     return summary
 
