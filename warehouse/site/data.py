@@ -1,11 +1,12 @@
 """What the pages show, read from one published warehouse file, read-only.
 
 Only the published file is read (marts, the ref seeds, `ops.publications` and
-`ops.build_info`, and the current impact snapshots of `intermediate` for people impacted
-over time): no private state, so no personal data can reach a page. Each table is read
-once, whole, then grouped in Python by country and thematic area, so that the site of
-250 countries costs a few queries. A mart that this warehouse does not have yet (an older
-publication) reads as empty and its section says there is no data.
+`ops.build_info`; from `intermediate`, the current impact snapshots for people impacted
+over time, the snapshot each phase counts and the partners funding each intervention):
+no private state, so no personal data can reach a page. Each table is read once, whole,
+then grouped in Python by country and thematic area, so that the site of 250 countries
+costs a few queries. A mart that this warehouse does not have (an older publication)
+reads as empty and its section says so.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ QUERIES = {
     "outcome_types": "select * from ref.outcome_types",
     "output_types": "select * from ref.output_types",
     "thematic_areas": "select * from ref.thematic_areas order by rowid",
+    "indicators": "select * from ref.results_indicators order by rowid",
     "coverage": "select * from marts.coverage_sdg131 order by country_iso3, series, year, sex",
     "regional": "select * from marts.coverage_sdg131_regional order by region, series, year",
     "expenditure": "select * from marts.sp_expenditure order by country_iso3, year, function",
@@ -68,6 +70,10 @@ QUERIES = {
     "changes": """select * from marts.results_institutional_changes
                   order by achieved_on, change_id""",
     "people": "select * from marts.results_people_impacted order by outcome_id",
+    # Each outcome's snapshot a phase counts (the phase rule of marts.results_thematic).
+    "people_in_phase": """select phase, outcome_id, intervention_id, country_iso3,
+                                 impact_category, persons
+                          from intermediate.int_rmt__impact_in_phase""",
     "outputs": """select * from marts.results_outputs
                   order by output_date nulls last, intervention_id""",
     "funding_partners": """select intervention_id, list(distinct partner order by partner)

@@ -78,7 +78,8 @@ class Figure:
                     text = Markup(f'<a href="{escape(root + href)}">{text}</a>')
                 tag = "th scope=\"row\"" if n == 0 else "td"
                 num = ' class="num"' if column.kind in NUMERIC else (
-                    ' class="wide"' if column.wide else "")
+                    ' class="wide"' if column.wide else (
+                        ' class="date"' if column.kind == "day" else ""))
                 out.append(f"<{tag}{num}>{text}</{tag[:2]}>")
             out.append("</tr>\n")
         return Markup("".join(out))

@@ -183,7 +183,7 @@ class Site:
         columns = [Column("intervention_id", "Intervention"), Column("title", "Title", wide=True),
                    Column("country_iso3"),
                    Column("country_name", "Country" if with_country else "", link="country_link"),
-                   Column("level", "Level" if with_country else ""),
+                   Column("level"),
                    Column("flagship"), Column("start_date"), Column("end_date"),
                    Column("period", "Period"), Column("thematic_areas"),
                    Column("thematic_area_names", "Thematic areas"), Column("partners"),
@@ -274,7 +274,7 @@ class Site:
         page.figures["sdg131"] = self.sdg131_figure()
         page.figures["framework"] = self.framework_figure()
         by_region = defaultdict(list)
-        for iso3 in self.country_codes:
+        for iso3 in sorted(self.country_codes, key=self.names.country):
             row = self.names.countries[iso3]
             focus = [f"phase {p}" for p in (1, 2) if row[f"phase{p}_focus"]]
             by_region[row["ilo_region"] or "Other"].append({
@@ -398,15 +398,19 @@ class Site:
 
     def framework_figure(self) -> Figure:
         rows = []
-        by_indicator: dict = {}
+        order = {r["indicator"]: r for r in self.data["indicators"]}  # Table 7's order
+        by_indicator: dict = {code: {} for code in order}
         for r in self.data["framework"]:
-            row = by_indicator.setdefault(r["indicator"], {
-                "indicator": r["indicator"], "definition": r.get("definition"),
-                "unit": r.get("unit")})
+            row = by_indicator.setdefault(r["indicator"], {})
+            row.update({"indicator": r["indicator"], "definition": r.get("definition"),
+                        "unit": r.get("unit"),
+                        "table7_row": order.get(r["indicator"], {}).get("table7_row")})
             row[f"phase{r['phase']}_value"] = r.get("value")
             row[f"phase{r['phase']}_target"] = r.get("target")
             row[f"phase{r['phase']}_countries"] = r.get("countries")
         for row in by_indicator.values():
+            if not row:
+                continue
             kind = "pct" if row["unit"] == "percent" else "whole"
             for p in (1, 2):
                 for key in ("value", "target"):
@@ -414,7 +418,8 @@ class Site:
                     row[f"phase{p}_{key}_text"] = (fmt.pct(value) if kind == "pct"
                                                    else fmt.whole(value))
             rows.append(row)
-        columns = [Column("indicator"), Column("definition", "Indicator", wide=True),
+        columns = [Column("table7_row", "Results", wide=True), Column("indicator"),
+                   Column("definition", "Indicator", wide=True),
                    Column("unit", "Unit"),
                    Column("phase1_value"), Column("phase1_value_text", "Phase 1"),
                    Column("phase1_target"), Column("phase1_target_text", "Phase 1 target"),
@@ -526,7 +531,7 @@ class Site:
                 row["region_coverage_pct"] = reg["coverage_pct"] if reg else None
                 row["region_countries_reporting"] = reg["countries_reporting"] if reg else None
                 if reg and (note := regional_note(reg, names)):
-                    notes.append(f"{region}: {note}")
+                    notes.append(f"region {note}")
                 region_line.points.append((year, f(row["region_coverage_pct"]), None))
                 row["quality_flags"] = flags
                 row["notes"] = "; ".join(notes)
@@ -626,29 +631,32 @@ class Site:
             empty="No reference year reported by any country yet.")
 
     def people_over_time_figure(self, iso3: str) -> Figure:
+        """People impacted at the end of each year, a column per impact category."""
         names = self.names
-        rows = [{
-            "country_iso3": iso3, "year": r["year"], "impact_category": r["impact_category"],
-            "category_name": capital(names.categories.get(r["impact_category"],
-                                                          r["impact_category"])),
-            "persons": r["persons"], "outcomes": r["outcomes"],
-            "interventions": list(r["interventions"]),
-        } for r in self._by_country("people_by_year").get(iso3, [])]
+        by_year: dict = {}
+        for r in self._by_country("people_by_year").get(iso3, []):
+            row = by_year.setdefault(r["year"], {"country_iso3": iso3, "year": r["year"],
+                                                 "outcomes": 0, "interventions": set()})
+            row[f"{r['impact_category']}_persons"] = r["persons"]
+            row["outcomes"] += r["outcomes"]
+            row["interventions"].update(r["interventions"])
+        rows = [by_year[y] for y in sorted(by_year)]
+        for row in rows:
+            row["interventions"] = sorted(row["interventions"])
         charts = []
+        categories = [c for c in names.categories if any(f"{c}_persons" in r for r in rows)]
         if rows:
-            lines = []
-            for i, (code, name) in enumerate(names.categories.items()):
-                points = [(r["year"], f(r["persons"]), None) for r in rows
-                          if r["impact_category"] == code]
-                if points:
-                    lines.append(Line(capital(name), points, style=i))
             charts.append(LineChart(
-                "People impacted per category", "year", "persons", lines, unit="persons",
+                "People impacted per category", "year", "persons",
+                [Line(capital(names.categories[c]),
+                      [(r["year"], f(r.get(f"{c}_persons")), None) for r in rows],
+                      style=list(names.categories).index(c)) for c in categories],
+                unit="persons",
                 description=f"People impacted by the ILO's support in {names.country(iso3)} "
                             "at the end of each year, per impact category."))
         columns = [Column("country_iso3"), Column("year", "Year", "year"),
-                   Column("impact_category"), Column("category_name", "Impact category"),
-                   Column("persons", "People impacted", "whole"),
+                   *(Column(f"{c}_persons", capital(names.categories[c]), "whole")
+                     for c in categories),
                    Column("outcomes", "Outcomes", "whole"), Column("interventions")]
         return Figure(
             "people_impacted", "People impacted per category over time", columns, rows,
@@ -713,10 +721,10 @@ class Site:
     def theme_people_figure(self, code: str, ids: set[str]) -> Figure:
         names = self.names
         sums: dict = {}
-        for r in self.data["people"]:
+        for r in self.data["people_in_phase"]:
             if r["intervention_id"] not in ids:
                 continue
-            key = (r.get("phase"), r["impact_category"])
+            key = (r["phase"], r["impact_category"])
             row = sums.setdefault(key, {
                 "thematic_area": code, "phase": key[0],
                 "phase_name": f"Phase {key[0]}" if key[0] else "outside both phases",
@@ -736,7 +744,7 @@ class Site:
             r["countries"] = len(r["countries"])
             r["interventions"] = sorted(r["interventions"])
         charts = [BarChart(
-            "People impacted per category (latest snapshot of each outcome)", "persons",
+            "People impacted per phase and category", "persons",
             [Bar(f"{r['phase_name']}, {r['category_name'].lower()}", f(r["persons"]),
                  fmt.whole(r["persons"]), style=(r["phase"] or 3) - 1) for r in rows],
             unit="persons", description="People impacted by this area's interventions, "
@@ -749,9 +757,9 @@ class Site:
                    Column("countries", "Countries", "whole"), Column("interventions")]
         return Figure(
             "people_impacted", "People impacted, by phase and category", columns, rows,
-            ["marts.results_people_impacted"],
+            ["intermediate.int_rmt__impact_in_phase"],
             sorted({i for r in rows for i in r["interventions"]}), "interventions",
             charts=charts,
-            note="Each outcome's latest snapshot on or before the reporting date, in the "
-                 "phase whose window holds its date.",
+            note="In each phase, each outcome's latest snapshot inside the phase window (and "
+                 "on or before the reporting date), as marts.results_thematic counts.",
             empty="No people impacted reported for this area yet.")
