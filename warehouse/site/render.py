@@ -80,12 +80,13 @@ def render_site(warehouse: Path, out: Path) -> SiteSummary:
         _write(target, env.get_template(page.template).render(page=page, root=page.root,
                                                               **common))
         files += 1
-    _write(out / "style.css", (TEMPLATES / "style.css").read_text())
+    for name in ("style.css", "favicon.svg"):
+        _write(out / name, (TEMPLATES / name).read_text())
     summary = SiteSummary(
         path=str(out), publication_id=publication["publication_id"],
         reporting_date=data.reporting_date.isoformat() if data.reporting_date else None,
         pages=len(pages), countries=len(site.country_codes), themes=len(site.names.areas),
-        files=files + 1, written=True)
+        files=files + 2, written=True)
     _write(out / MARKER, json.dumps({
         **{k: v for k, v in summary.items() if k != "path"}, "site_version": site_version(),
         "built_at": datetime.now(UTC).isoformat(timespec="seconds")}, indent=1))
