@@ -238,9 +238,12 @@ def test_a_chart_marks_a_flagged_point_and_keeps_its_figures_readable():
     assert geometry["flagged"]
     assert [t["label"] for t in geometry["y_ticks"]][0] == "0"
     assert float(geometry["y_ticks"][-1]["label"]) >= 104.4  # the axis holds every point
-    (line,) = geometry["lines"]
-    assert line["markers"][1]["label"] == ("Total, 2022: 104.4 % (above 100 %: numerator "
-                                           "exceeds denominator)")
+    drawing, flagged = charts.svg(chart, "c1")
+    assert flagged and drawing.startswith('<svg class="chart"')
+    assert '<title id="c1-t">Older persons</title>' in drawing
+    hollow = drawing[drawing.index('fill="#fff"'):]
+    assert hollow.split("</title>")[0].endswith(
+        "<title>Total, 2022: 104.4 % (above 100 %: numerator exceeds denominator)")
     persons = charts.geometry(charts.BarChart("People", "persons", [
         charts.Bar("Phase 1", 11_615_200.0, "11,615,200", 30_000_000.0)], unit="persons"))
     assert persons["x_title"] == "persons (millions)" and persons["has_target"]

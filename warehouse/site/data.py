@@ -52,7 +52,31 @@ QUERIES = {
     "output_types": "select * from ref.output_types",
     "thematic_areas": "select * from ref.thematic_areas order by rowid",
     "indicators": "select * from ref.results_indicators order by rowid",
-    "coverage": "select * from marts.coverage_sdg131 order by country_iso3, series, year, sex",
+    # One row per country, series and year: total, women and men side by side, and the
+    # region's figure (total) beside them.
+    "coverage": """
+        select c.country_iso3, c.series, c.year,
+               max(c.coverage_pct) filter (where c.sex = 'SEX_T') as total_pct,
+               max(c.coverage_pct) filter (where c.sex = 'SEX_F') as women_pct,
+               max(c.coverage_pct) filter (where c.sex = 'SEX_M') as men_pct,
+               max(c.quality_flag) filter (where c.sex = 'SEX_T') as total_flag,
+               max(c.quality_flag) filter (where c.sex = 'SEX_F') as women_flag,
+               max(c.quality_flag) filter (where c.sex = 'SEX_M') as men_flag,
+               max(c.numerator) filter (where c.sex = 'SEX_T') as numerator,
+               max(c.denominator) filter (where c.sex = 'SEX_T') as denominator,
+               min(c.submission_id) as submission_id, min(c.revision) as revision,
+               any_value(d.ilo_region) as region,
+               any_value(r.coverage_pct) as region_pct,
+               any_value(r.countries_reporting) as region_countries,
+               any_value(r.population_share_reporting) as region_share,
+               any_value(r.quality_flag) as region_flag
+        from marts.coverage_sdg131 as c
+        left join marts.dim_country as d using (country_iso3)
+        left join marts.coverage_sdg131_regional as r
+            on r.region = d.ilo_region and r.series = c.series and r.year = c.year
+            and r.sex = 'SEX_T'
+        group by c.country_iso3, c.series, c.year
+        order by c.country_iso3, c.series, c.year""",
     "regional": "select * from marts.coverage_sdg131_regional order by region, series, year",
     "expenditure": "select * from marts.sp_expenditure order by country_iso3, year, function",
     "reporting": """select country_iso3, year, status, accepted_revision,
@@ -69,11 +93,19 @@ QUERIES = {
     "interventions": "select * from marts.results_interventions order by intervention_id",
     "changes": """select * from marts.results_institutional_changes
                   order by achieved_on, change_id""",
-    "people": "select * from marts.results_people_impacted order by outcome_id",
-    # Each outcome's snapshot a phase counts (the phase rule of marts.results_thematic).
-    "people_in_phase": """select phase, outcome_id, intervention_id, country_iso3,
-                                 impact_category, persons
-                          from intermediate.int_rmt__impact_in_phase""",
+    "people": """select distinct country_iso3 from marts.results_people_impacted
+                  where country_iso3 is not null""",
+    # Per thematic area, phase and impact category: each outcome's snapshot the phase counts
+    # (the phase rule of marts.results_thematic), over the area's current interventions.
+    "theme_people": """
+        select a.thematic_area, p.phase, p.impact_category, sum(p.persons) as persons,
+               count(*) as outcomes, count(distinct p.country_iso3) as countries,
+               list(distinct p.intervention_id order by p.intervention_id) as interventions
+        from intermediate.int_rmt__impact_in_phase as p
+        inner join (select intervention_id, unnest(thematic_areas) as thematic_area
+                    from marts.results_interventions) as a using (intervention_id)
+        group by all
+        order by all""",
     "outputs": """select * from marts.results_outputs
                   order by output_date nulls last, intervention_id""",
     "funding_partners": """select intervention_id, list(distinct partner order by partner)

@@ -11,8 +11,9 @@ import csv
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from html import escape
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from warehouse.access.export import neutralise
 from warehouse.site import fmt
@@ -57,8 +58,11 @@ class Figure:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow([c.key for c in self.columns])
-        for row in self.rows:
-            writer.writerow([_csv_cell(row.get(c.key)) for c in self.columns])
+        # Columns of numbers and dates go as they are (None: empty), the others through
+        # _csv_cell.
+        keys = [(c.key, c.kind != "text") for c in self.columns]
+        writer.writerows([row.get(k) if as_is else _csv_cell(row.get(k)) for k, as_is in keys]
+                         for row in self.rows)
         return out.getvalue()
 
     def header(self) -> list[tuple[str, bool]]:
@@ -67,21 +71,21 @@ class Figure:
     def cells(self, root: str) -> Markup:
         """The table's body, formatted for people (built here rather than in the template:
         a world site has some 100,000 cells)."""
-        shown = [c for c in self.columns if c.label]
+        shown = [(c.key, FORMATS[c.kind], c.kind == "text", c.link,
+                  ' class="num"' if c.kind in NUMERIC else ' class="wide"' if c.wide
+                  else ' class="date"' if c.kind == "day" else "")
+                 for c in self.columns if c.label]
         out = []
         for row in self.rows:
-            out.append("<tr>")
-            for n, column in enumerate(shown):
-                text = escape(FORMATS[column.kind](row.get(column.key)))
-                href = row.get(column.link) if column.link else None
+            cells = []
+            for n, (key, form, is_text, link, css) in enumerate(shown):
+                text = escape(form(row.get(key))) if is_text else form(row.get(key))
+                href = row.get(link) if link else None
                 if href:
-                    text = Markup(f'<a href="{escape(root + href)}">{text}</a>')
-                tag = "th scope=\"row\"" if n == 0 else "td"
-                num = ' class="num"' if column.kind in NUMERIC else (
-                    ' class="wide"' if column.wide else (
-                        ' class="date"' if column.kind == "day" else ""))
-                out.append(f"<{tag}{num}>{text}</{tag[:2]}>")
-            out.append("</tr>\n")
+                    text = f'<a href="{escape(root + href)}">{text}</a>'
+                cells.append(f'<th scope="row"{css}>{text}</th>' if n == 0
+                             else f"<td{css}>{text}</td>")
+            out.append("<tr>" + "".join(cells) + "</tr>\n")
         return Markup("".join(out))
 
     def ids_text(self) -> tuple[str, list[str], int]:
@@ -92,10 +96,11 @@ class Figure:
 
 
 def _csv_cell(value):
+    """A CSV cell: lists joined, text that a spreadsheet would run as a formula quoted."""
+    if value.__class__ is str:
+        return neutralise(value) if value else value
     if value is None:
         return ""
     if isinstance(value, list | tuple):
-        value = "; ".join(str(v) for v in value)
-    if isinstance(value, str):
-        return neutralise(value)
+        return neutralise("; ".join(str(v) for v in value))
     return value

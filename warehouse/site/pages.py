@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cache
 
 from warehouse.site import fmt
 from warehouse.site.charts import Bar, BarChart, Line, LineChart
@@ -82,6 +83,7 @@ class Names:
         return f"above 100 %: {words}" if value > 100 else words
 
 
+@cache
 def capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -135,9 +137,17 @@ class Site:
                   if r["phase1_focus"] or r["phase2_focus"]}
         return sorted(c for c in codes if c in self.names.countries)
 
-    def pages(self) -> list[Page]:
-        return [self.index(), *(self.country(c) for c in self.country_codes),
-                *(self.theme(code) for code in self.names.areas)]
+    def paths(self) -> list[str]:
+        """Every page of the site, from its root."""
+        return ["index.html", *(f"countries/{c}.html" for c in self.country_codes),
+                *(f"themes/{code}.html" for code in self.names.areas)]
+
+    def page(self, path: str) -> Page:
+        """One page with its figures, made when it is asked for."""
+        if path == "index.html":
+            return self.index()
+        folder, name = path.removesuffix(".html").split("/")
+        return self.country(name) if folder == "countries" else self.theme(name)
 
     def country_link(self, iso3: str | None) -> str | None:
         return f"countries/{iso3}.html" if iso3 in self._country_set else None
@@ -352,8 +362,8 @@ class Site:
                                      if r["ilo_region"]})]
         submissions = defaultdict(set)
         for r in self.data["coverage"]:
-            if r["series"] == TOTAL and r["sex"] == "SEX_T" and r["coverage_pct"] is not None:
-                for region in ("World", self.names.region(r["country_iso3"])):
+            if r["series"] == TOTAL and r["total_pct"] is not None:
+                for region in ("World", r["region"]):
                     if region in latest and latest[region]["year"] == r["year"]:
                         submissions[region].add(r["submission_id"])
         rows = []
@@ -459,6 +469,11 @@ class Site:
             self._by_country("outputs").get(iso3, []), with_country=False)
         return page
 
+    def _theme_people(self) -> dict:
+        if "_theme_people_rows" not in self.__dict__:
+            self._theme_people_rows = group(self.data["theme_people"], "thematic_area")
+        return self._theme_people_rows
+
     def _by_country(self, table: str) -> dict:
         cache = self.__dict__.setdefault("_grouped", {})
         if table not in cache:
@@ -496,46 +511,41 @@ class Site:
     def coverage_figure(self, iso3: str) -> Figure:
         names = self.names
         region = names.region(iso3)
-        rows_by = group(self._by_country("coverage").get(iso3, []), "series", "year")
+        by_series = group(self._by_country("coverage").get(iso3, []), "series")
         rows, charts, ids = [], [], set()
         for series in names.series:
-            years = sorted(y for (s, y) in rows_by if s == series)
-            if not years:
+            found = by_series.get(series)
+            if not found:
                 continue
-            lines = {sex: Line(capital(word), [], style=i)
-                     for i, (sex, word) in enumerate(SEXES.items())}
+            lines = {word: Line(capital(word), [], style=i)
+                     for i, word in enumerate(SEXES.values())}
             region_line = Line(f"{region}, total" if region else "region", [], style=3)
-            for year in years:
-                cells = {r["sex"]: r for r in rows_by[(series, year)]}
-                row = {"country_iso3": iso3, "country_name": names.country(iso3),
-                       "series": series, "series_name": capital(names.series[series]),
-                       "year": year}
+            for r in found:
                 notes, flags = [], []
                 for sex, word in SEXES.items():
-                    cell = cells.get(sex)
-                    value = cell["coverage_pct"] if cell else None
-                    row[f"coverage_{word}_pct"] = value
-                    note = names.coverage_note(cell and cell["quality_flag"], value)
+                    value, flag = r[f"{word}_pct"], r[f"{word}_flag"]
+                    note = names.coverage_note(flag, value) if flag else ""
                     if note:
                         notes.append(f"{word}: {note}")
-                        flags.append(f"{sex}:{cell['quality_flag']}")
-                    lines[sex].points.append((year, f(value), note or None))
-                total = cells.get("SEX_T") or next(iter(cells.values()))
-                row.update(numerator=cells["SEX_T"]["numerator"] if "SEX_T" in cells else None,
-                           denominator=cells["SEX_T"]["denominator"] if "SEX_T" in cells
-                           else None,
-                           submission_id=total["submission_id"], revision=total["revision"])
-                ids.add(total["submission_id"])
-                reg = self.regional.get((region, series, year, "SEX_T"))
-                row["region"] = region
-                row["region_coverage_pct"] = reg["coverage_pct"] if reg else None
-                row["region_countries_reporting"] = reg["countries_reporting"] if reg else None
-                if reg and (note := regional_note(reg, names)):
+                        flags.append(f"{sex}:{flag}")
+                    lines[word].points.append((r["year"], value, note or None))
+                if r["region_countries"] is not None and (note := regional_note({
+                        "countries_reporting": r["region_countries"],
+                        "population_share_reporting": r["region_share"],
+                        "quality_flag": r["region_flag"]}, names)):
                     notes.append(f"region {note}")
-                region_line.points.append((year, f(row["region_coverage_pct"]), None))
-                row["quality_flags"] = flags
-                row["notes"] = "; ".join(notes)
-                rows.append(row)
+                region_line.points.append((r["year"], r["region_pct"], None))
+                ids.add(r["submission_id"])
+                rows.append({
+                    "country_iso3": iso3, "country_name": names.country(iso3),
+                    "series": series, "series_name": capital(names.series[series]),
+                    "year": r["year"], "coverage_total_pct": r["total_pct"],
+                    "coverage_women_pct": r["women_pct"], "coverage_men_pct": r["men_pct"],
+                    "numerator": r["numerator"], "denominator": r["denominator"],
+                    "submission_id": r["submission_id"], "revision": r["revision"],
+                    "region": region, "region_coverage_pct": r["region_pct"],
+                    "region_countries_reporting": r["region_countries"],
+                    "quality_flags": flags, "notes": "; ".join(notes)})
             charts.append(LineChart(
                 capital(names.series[series]), "reference year", "% covered",
                 [*lines.values(), region_line], unit="pct",
@@ -684,7 +694,7 @@ class Site:
         page.figures["interventions"] = self.interventions_figure(ours, with_country=True)
         page.figures["changes"] = self.changes_figure(
             [r for r in self.data["changes"] if r["intervention_id"] in ids], True)
-        page.figures["people"] = self.theme_people_figure(code, ids)
+        page.figures["people"] = self.theme_people_figure(code)
         page.figures["outputs"] = self.outputs_figure(
             [r for r in self.data["outputs"] if code in (r.get("thematic_areas") or [])],
             True)
@@ -718,31 +728,16 @@ class Site:
                   "(marts.results_thematic)." if "thematic" in self.data.missing
             else "No result in this area yet.")
 
-    def theme_people_figure(self, code: str, ids: set[str]) -> Figure:
+    def theme_people_figure(self, code: str) -> Figure:
         names = self.names
-        sums: dict = {}
-        for r in self.data["people_in_phase"]:
-            if r["intervention_id"] not in ids:
-                continue
-            key = (r["phase"], r["impact_category"])
-            row = sums.setdefault(key, {
-                "thematic_area": code, "phase": key[0],
-                "phase_name": f"Phase {key[0]}" if key[0] else "outside both phases",
-                "impact_category": key[1],
-                "category_name": capital(names.categories.get(key[1], key[1])),
-                "persons": 0, "outcomes": 0, "countries": set(), "interventions": set()})
-            row["persons"] += r["persons"] or 0
-            row["outcomes"] += 1
-            if r["country_iso3"]:
-                row["countries"].add(r["country_iso3"])
-            row["interventions"].add(r["intervention_id"])
         order = list(names.categories)
-        rows = sorted(sums.values(), key=lambda r: (r["phase"] or 9,
-                                                    order.index(r["impact_category"])
-                                                    if r["impact_category"] in order else 99))
-        for r in rows:
-            r["countries"] = len(r["countries"])
-            r["interventions"] = sorted(r["interventions"])
+        rows = [{**r, "phase_name": f"Phase {r['phase']}",
+                 "category_name": capital(names.categories.get(r["impact_category"],
+                                                               r["impact_category"])),
+                 "interventions": list(r["interventions"])}
+                for r in self._theme_people().get(code, [])]
+        rows.sort(key=lambda r: (r["phase"], order.index(r["impact_category"])
+                                 if r["impact_category"] in order else 99))
         charts = [BarChart(
             "People impacted per phase and category", "persons",
             [Bar(f"{r['phase_name']}, {r['category_name'].lower()}", f(r["persons"]),
