@@ -52,6 +52,7 @@ class Figure:
     charts: list[LineChart | BarChart] = field(default_factory=list)
     note: str = ""  # a sentence under the title: what the figure counts
     empty: str = "No figure in this publication."
+    compact: bool = False  # a short table of a few columns: not the page's full width
     csv_path: str = ""  # set when the page is placed: data/<page>/<key>.csv
 
     def csv_text(self) -> str:

@@ -92,15 +92,23 @@ def f(value) -> float | None:
     return None if value is None else float(value)
 
 
-def regional_note(row: dict, names: Names) -> str:
+@cache
+def _rests_on(countries: int, share: float | None, short: bool) -> str:
+    plural = "country" if countries == 1 else "countries"
+    if short:
+        held = f", {fmt.pct(100 * share)} of its population" if share is not None else ""
+        return f"{countries:,} {plural}{held}"
+    held = f" holding {fmt.pct(100 * share)} of the population" if share is not None else ""
+    return f"rests on {countries:,} {plural}{held}"
+
+
+def regional_note(row: dict, names: Names, short: bool = False) -> str:
     """What a regional figure rests on, said when it is little; and its flag in words."""
     notes = []
     share = row.get("population_share_reporting")
     countries = row["countries_reporting"]
     if countries < FEW_COUNTRIES or (share is not None and share < FEW_SHARE):
-        held = f" holding {fmt.pct(100 * share)} of the population" if share is not None \
-            else ""
-        notes.append(f"rests on {countries:,} countr{'y' if countries == 1 else 'ies'}{held}")
+        notes.append(_rests_on(countries, share, short))
     if row.get("quality_flag"):
         notes.append(names.flags.get(row["quality_flag"], row["quality_flag"]))
     return "; ".join(notes)
@@ -196,20 +204,21 @@ class Site:
                    Column("level"),
                    Column("flagship"), Column("start_date"), Column("end_date"),
                    Column("period", "Period"), Column("thematic_areas"),
-                   Column("thematic_area_names", "Thematic areas"), Column("partners"),
-                   Column("partner_names", "Partners"),
+                   Column("thematic_area_names", "Thematic areas", wide=True),
+                   Column("partners"), Column("partner_names", "Partners"),
                    Column("funding_usd", "Funding", "usd"),
-                   Column("changes_achieved", "Changes achieved", "whole"),
+                   Column("changes_achieved", "Changes", "whole"),
                    Column("steps_achieved"),
-                   Column("persons_latest", "People impacted (latest)", "whole")]
+                   Column("persons_latest", "People impacted", "whole")]
         rows = self.intervention_rows(rows)
         return Figure(
-            "interventions", "The ILO's support: interventions", columns, rows,
+            "interventions", "Interventions", columns, rows,
             ["marts.results_interventions", "intermediate.int_rmt__funding_current"],
             [r["intervention_id"] for r in rows], "interventions",
             note="Current interventions of the Results Monitoring Tool: their period, "
-                 "thematic areas, partners (funding and joint support) and funding "
-                 "mobilized in US dollars.",
+                 "thematic areas, partners (funding and joint support), funding mobilized "
+                 "in US dollars, institutional changes achieved and people impacted (the "
+                 "latest report of each outcome).",
             empty="No intervention in this publication." if "interventions" not in
             self.data.missing else "Interventions are not in this publication "
                                    "(marts.results_interventions).")
@@ -503,9 +512,9 @@ class Site:
             rows.append({"measure": "funding_usd", "label": "Funding mobilized",
                          "value": profile.get("funding_usd"),
                          "text": fmt.usd(profile.get("funding_usd"))})
-        return Figure("profile", "At a glance", [
+        return Figure("profile", "At a glance", compact=True, columns=[
             Column("measure"), Column("label", "Measure"), Column("value"),
-            Column("text", "Figure")], rows, ["marts.country_profile"],
+            Column("text", "Figure")], rows=rows, marts=["marts.country_profile"],
             note="The latest figure of each kind.")
 
     def coverage_figure(self, iso3: str) -> Figure:
@@ -532,8 +541,8 @@ class Site:
                 if r["region_countries"] is not None and (note := regional_note({
                         "countries_reporting": r["region_countries"],
                         "population_share_reporting": r["region_share"],
-                        "quality_flag": r["region_flag"]}, names)):
-                    notes.append(f"region {note}")
+                        "quality_flag": r["region_flag"]}, names, short=True)):
+                    notes.append(f"region: {note}")
                 region_line.points.append((r["year"], r["region_pct"], None))
                 ids.add(r["submission_id"])
                 rows.append({
@@ -633,9 +642,9 @@ class Site:
                    Column("turned_away", "Deliveries turned away", "whole")]
         return Figure(
             "reporting_status", "Reporting to the Social Security Inquiry, by year", columns,
-            rows, ["marts.ssi_reporting_status"],
-            [r["accepted_submission_id"] for r in rows if r["accepted_submission_id"]],
-            "submissions",
+            rows, ["marts.ssi_reporting_status"], compact=True,
+            ids=[r["accepted_submission_id"] for r in rows if r["accepted_submission_id"]],
+            ids_kind="submissions",
             note="Whether a submission for the reference year was accepted (the revision "
                  "the figures come from) or is still expected.",
             empty="No reference year reported by any country yet.")
