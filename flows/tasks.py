@@ -122,6 +122,14 @@ def run_task(step, *args, **kwargs):
     return TASKS[step](*args, **kwargs)
 
 
+def token_for(rmt_url: str | None):
+    """For a run handed to the warm worker: the RMT token this flow would use (from its
+    environment or the Secret block), passed to the worker over its private socket."""
+    def environment() -> dict[str, str]:
+        return {rmt_api.TOKEN_ENV: resolve_token()} if rmt_url else {}
+    return environment
+
+
 def orchestration() -> pipeline.Orchestration:
     """Steps as tasks, the fetch with its retries, the report with its artifact, the run's
     logger; called inside a flow run."""

@@ -11,6 +11,7 @@ import atexit
 import contextlib
 import logging
 import os
+import signal
 import sys
 import tomllib
 import traceback
@@ -172,6 +173,28 @@ class _Printable(logging.Formatter):
         return "\n".join(printable(line) for line in super().format(record).split("\n"))
 
 
+def _run_here(kind: str, parameters: dict) -> dict:
+    """The run without a Prefect server: handed to the home's warm worker when one listens
+    (`spf worker`), else run in this process (cold: the imports and dbt's parse first)."""
+    from warehouse.run import worker
+
+    formatter = _Printable("%(asctime)s | %(levelname)-7s | %(message)s", "%H:%M:%S")
+    handler = logging.StreamHandler()
+    handler.setFormatter(formatter)
+    log = logging.getLogger("spf")
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    def cold() -> dict:
+        from warehouse.run import pipeline
+        from warehouse.sources.rmt import fetch_with_environment_token
+
+        how = pipeline.Orchestration(fetch_pages=fetch_with_environment_token, log=log)
+        with _progress_bars():
+            return getattr(pipeline, kind)(how=how, **parameters)
+
+    return worker.run(kind, parameters, cold, log)
+
+
 def _run_flow(kind: str, **parameters) -> None:
     """Run the nightly or the backfill flow and print its summary; one line and exit code 1
     when it fails.
@@ -180,8 +203,7 @@ def _run_flow(kind: str, **parameters) -> None:
     logs and artifact. Without one, the same steps run as plain calls: Prefect's temporary
     server would cost seconds at every start and keep nothing once the command exits.
     """
-    from warehouse.run import pipeline
-    from warehouse.sources.rmt import fetch_with_environment_token
+    from warehouse.run import worker
 
     try:
         if prefect_server():
@@ -196,20 +218,19 @@ def _run_flow(kind: str, **parameters) -> None:
             finally:
                 send_pending_events()
         else:
-            handler = logging.StreamHandler()
-            handler.setFormatter(_Printable("%(asctime)s | %(levelname)-7s | %(message)s",
-                                            "%H:%M:%S"))
-            log = logging.getLogger("spf")
-            log.addHandler(handler)
-            log.setLevel(logging.INFO)
-            how = pipeline.Orchestration(fetch_pages=fetch_with_environment_token,
-                                         log=log)
-            with _progress_bars():
-                summary = getattr(pipeline, kind)(how=how, **parameters)
+            summary = _run_here(kind, parameters)
     except Exception as error:  # the flow logged it: in one line if expected, else with its
         # traceback (flows/nightly.py); the operator gets one line here too
-        if not prefect_server() and not isinstance(error, pipeline.EXPECTED_FAILURES):
-            traceback.print_exc()
+        if isinstance(error, worker.WorkerGone):
+            pass
+        elif isinstance(error, worker.HandedOverFailure):
+            if not error.expected:
+                sys.stderr.write(error.traceback)
+        elif not prefect_server():
+            from warehouse.run import pipeline
+
+            if not isinstance(error, pipeline.EXPECTED_FAILURES):
+                traceback.print_exc()
         message = str(error)
     else:
         message = None
@@ -518,6 +539,33 @@ def publications(
             for r in rows], format))
     except (QueryError, RunFailed) as error:
         _fail(str(error))
+
+
+@app.command(name="worker")
+def worker_command(warehouse: WarehouseOpt = None) -> None:
+    """Keep a warm runner for the home: `spf run` and `spf backfill` hand it their runs,
+    which then skip the seconds of imports and parsing a cold run pays first.
+
+    Runs until stopped (Ctrl-C, or SIGTERM from a service manager); see the README.
+    """
+    from warehouse.run import worker
+
+    formatter = _Printable("%(asctime)s | %(levelname)-7s | %(message)s", "%H:%M:%S")
+    handler = logging.StreamHandler()
+    handler.setFormatter(formatter)
+    log = logging.getLogger("spf")
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False  # the libraries it warms up configure the root logger too
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)  # a service manager's stop ends it as Ctrl-C does
+    try:
+        worker.serve(resolve(warehouse))
+    except KeyboardInterrupt:
+        typer.echo("warm worker stopped", err=True)
 
 
 def main() -> None:

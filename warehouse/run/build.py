@@ -15,15 +15,18 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from ingest.paths import DBT_PROJECT_DIR, EXPECTATIONS_DIR
 from ingest.population import bundled_population
 from ingest.reference import countries
 from warehouse.shared.errors import RunFailed
 from warehouse.sources.registry import SOURCES
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported where used: a night with nothing new needs none of it
 
 log = logging.getLogger(__name__)
 # The on-disk format of every build, hence of the published warehouse: DuckDB 2.0 writes
@@ -145,6 +148,8 @@ def copy_raw(state_db: Path, build_db: Path, population: pd.DataFrame | None = N
 
     `population` (rows of ingest/population.py, e.g. from `load_population`) becomes
     raw.ref_population, which weighs the regional marts; by default, the bundled seed."""
+    import pandas as pd
+
     build_db.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
     try:
@@ -164,6 +169,29 @@ def copy_raw(state_db: Path, build_db: Path, population: pd.DataFrame | None = N
     finally:
         con.close()
     return copied
+
+
+# Commands that run from a parsed manifest; the others (unit tests with their own
+# selection, `parse` itself) parse as usual.
+_FROM_MANIFEST = {"build", "docs"}
+_MANIFESTS: dict[tuple[str, ...], object] = {}
+
+
+def _parsed(common: list[str]):
+    """dbt's manifest of the project as it is now, parsed once per process and arguments
+    (the variables among them): parsing costs about a second a build, and a warm worker
+    builds many times. A changed model, test or seed changes `code_version`, hence the key,
+    so the project is parsed again."""
+    from dbt.cli.main import dbtRunner
+
+    key = (code_version(), *common)
+    if key not in _MANIFESTS:
+        result = dbtRunner().invoke(["parse", *common])
+        if not result.success:
+            return None  # the build parses itself and reports what is wrong
+        _MANIFESTS.clear()
+        _MANIFESTS[key] = result.result
+    return _MANIFESTS[key]
 
 
 def _close_dbt_database() -> None:
@@ -195,24 +223,24 @@ def run_dbt(build_db: Path, logs: Path, target: Path, args: list[str] | None = N
 
     dbt unit tests check the models' SQL, not the data: they need not run in every
     build, and tests/test_dbt_unit_tests.py runs them with `args`. `dbt_vars` are the
-    project's variables (e.g. `reporting_date`).
+    project's variables (e.g. `reporting_date`). The project is parsed once per process
+    and variables (`_parsed`): a warm worker (warehouse/run/worker.py) builds again and
+    again from the manifest it holds.
     """
     from dbt.cli.main import dbtRunner
 
     command = args or ["build", "--exclude-resource-type", "unit_test"]
     # dbt's debug log file costs more than its warnings and errors are worth in a build.
-    quiet = ["--log-level-file", "warn"]
+    common = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+              "--log-path", str(logs), "--target-path", str(target),
+              "--quiet", "--no-use-colors", "--log-level-file", "warn",
+              *(["--vars", json.dumps(dbt_vars, sort_keys=True)] if dbt_vars else [])]
     with _DBT_LOCK:
         previous = os.environ.get("SPF_BUILD_DB")
         os.environ["SPF_BUILD_DB"] = str(build_db)
         try:
-            result = dbtRunner().invoke([
-                *command, "--project-dir", str(DBT_PROJECT_DIR),
-                "--profiles-dir", str(DBT_PROJECT_DIR), "--log-path", str(logs),
-                "--target-path", str(target),
-                "--quiet", "--no-use-colors", *quiet,
-                *(["--vars", json.dumps(dbt_vars)] if dbt_vars else []),
-            ])
+            manifest = _parsed(common) if command[0] in _FROM_MANIFEST else None
+            result = dbtRunner(manifest=manifest).invoke([*command, *common])
         finally:
             _close_dbt_database()
             if previous is None:
