@@ -3,6 +3,7 @@ the stylesheet and a record of what it was built from (`.spf-site.json`)."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -11,6 +12,7 @@ from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
+import duckdb
 import jinja2
 
 from warehouse.shared.summary import SiteSummary
@@ -74,24 +76,27 @@ def render_site(warehouse: Path, out: Path) -> SiteSummary:
 
     A large site is made by two processes, each reading the publication and writing every
     other page: a world site is some 270 pages, 2,300 files and 70 MB."""
-    data = read(warehouse)
-    site = Site(data)
-    paths = site.paths()
     made: set[Path] = set()
     _folder(out, made)
     for folder in ("countries", "themes", "data/index", "data/countries", "data/themes"):
         _folder(out / folder, made)
-    workers = min(os.cpu_count() or 1, 2) if len(paths) >= PARALLEL_FROM else 1
-    if workers > 1:
-        from concurrent.futures import ProcessPoolExecutor
-        from multiprocessing import get_context
+    workers = min(os.cpu_count() or 1, 2) if _pages_about(warehouse) >= PARALLEL_FROM else 1
+    with contextlib.ExitStack() as stack:
+        other = None
+        if workers > 1:  # started first: it imports and reads while this process reads
+            from concurrent.futures import ProcessPoolExecutor
+            from multiprocessing import get_context
 
-        # spawn, not fork: a run's process has DuckDB, dbt and GX loaded, with their threads.
-        with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+            # spawn, not fork: a run's process has DuckDB, dbt and GX loaded, with threads.
+            pool = stack.enter_context(
+                ProcessPoolExecutor(1, mp_context=get_context("spawn")))
             other = pool.submit(_render_part, warehouse, out, 1, workers)
-            files = _write_pages(site, paths[0::workers], out, made) + other.result()
-    else:
-        files = _write_pages(site, paths, out, made)
+        data = read(warehouse)
+        site = Site(data)
+        paths = site.paths()
+        files = _write_pages(site, paths[0::workers], out, made)
+        if other is not None:
+            files += other.result()
     chmod = bool(_umask() & 0o044)
     for name in ("style.css", "favicon.svg"):
         _write(out / name, (TEMPLATES / name).read_text(), chmod)
@@ -105,6 +110,17 @@ def render_site(warehouse: Path, out: Path) -> SiteSummary:
         **{k: v for k, v in summary.items() if k != "path"}, "site_version": site_version(),
         "built_at": datetime.now(UTC).isoformat(timespec="seconds")}, indent=1))
     return summary
+
+
+def _pages_about(warehouse: Path) -> int:
+    """About how many pages the site of `warehouse` has (a country a page), cheaply."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute("select count(*) from marts.country_profile").fetchone()[0]
+    except duckdb.Error:
+        return 0
+    finally:
+        con.close()
 
 
 PARALLEL_FROM = 150  # pages: below, one process (the sample's 80 pages take half a second)
