@@ -78,7 +78,9 @@ QUERIES = {
         group by c.country_iso3, c.series, c.year
         order by c.country_iso3, c.series, c.year""",
     "regional": "select * from marts.coverage_sdg131_regional order by region, series, year",
-    "expenditure": "select * from marts.sp_expenditure order by country_iso3, year, function",
+    "expenditure": """select country_iso3, year, function, pct_gdp, expenditure_lcu, currency,
+                             submission_id, quality_flag
+                      from marts.sp_expenditure order by country_iso3, year, function""",
     "reporting": """select country_iso3, year, status, accepted_revision,
                            accepted_submission_id, rejected_deliveries,
                            quarantined_deliveries
@@ -90,8 +92,13 @@ QUERIES = {
     "framework": "select * from marts.results_framework order by phase",
     "impact_by_branch": "select * from marts.results_impact_by_branch",
     "thematic": "select * from marts.results_thematic order by phase",
-    "interventions": "select * from marts.results_interventions order by intervention_id",
-    "changes": """select * from marts.results_institutional_changes
+    "interventions": """select intervention_id, title, country_iso3, level, flagship,
+                               thematic_areas, start_date, end_date, funding_usd,
+                               changes_achieved, steps_achieved, persons_latest
+                        from marts.results_interventions order by intervention_id""",
+    "changes": """select change_id, intervention_id, country_iso3, level, step, achieved_on,
+                         year, phase, joint_with_partner, partners, title
+                  from marts.results_institutional_changes
                   order by achieved_on, change_id""",
     "people": """select distinct country_iso3 from marts.results_people_impacted
                   where country_iso3 is not null""",
@@ -106,7 +113,9 @@ QUERIES = {
                     from marts.results_interventions) as a using (intervention_id)
         group by all
         order by all""",
-    "outputs": """select * from marts.results_outputs
+    "outputs": """select intervention_id, country_iso3, level, output_type, output_date, year,
+                         phase, count, title, thematic_areas
+                  from marts.results_outputs
                   order by output_date nulls last, intervention_id""",
     "funding_partners": """select intervention_id, list(distinct partner order by partner)
                                   as partners
