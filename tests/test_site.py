@@ -230,6 +230,22 @@ def test_spf_site_writes_a_kept_publication_into_a_folder(sample, tmp_path):
     assert unknown.exit_code == 1 and "no publication p0009" in unknown.output
 
 
+def test_two_processes_write_the_same_site_as_one(sample, site, tmp_path, monkeypatch):
+    """A large site is split between two processes (warehouse/site/render.py); the sample
+    made that way is the one a run wrote, file for file."""
+    from warehouse.site import render
+
+    monkeypatch.setattr(render, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    split = tmp_path / "split"
+    summary = render.render_site(sample, split)
+    one = {p.relative_to(site.resolve()): p.read_bytes()
+           for p in site.resolve().rglob("*") if p.is_file() and p.name != render.MARKER}
+    two = {p.relative_to(split): p.read_bytes()
+           for p in split.rglob("*") if p.is_file() and p.name != render.MARKER}
+    assert two == one and summary["files"] == len(one) + 1
+
+
 def test_a_chart_marks_a_flagged_point_and_keeps_its_figures_readable():
     chart = charts.LineChart("Older persons", "reference year", "% covered", [
         charts.Line("Total", [(2019, 75.0, None), (2022, 104.4, "above 100 %: numerator "
