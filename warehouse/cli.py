@@ -567,13 +567,55 @@ def rollback(
     from warehouse.publication import rollback
     from warehouse.shared.errors import RunFailed
     from warehouse.shared.lock import new_run_id
+    from warehouse.site import place
 
     try:
-        done = rollback.rollback(resolve(warehouse), publication, note, new_run_id())
+        done = rollback.rollback(resolve(warehouse), publication, note, new_run_id(),
+                                 then=place.write_site)
     except RunFailed as error:
         _fail(str(error))
     typer.echo(f"{done['restores']} published again as {done['publication_id']} "
                f"({done['warehouse']}); the next `spf run` rebuilds from the state as usual")
+    if done["then"]:
+        typer.echo(f"its pages: {done['then']['path']}/index.html")
+
+
+@app.command()
+def site(
+    out: Annotated[Path | None, typer.Option(
+        help="Folder to write the site into (default: the home's site/, as a run does).")
+    ] = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", metavar="PUBLICATION",
+        help="A kept publication (id, e.g. p0007, or a date) instead of the published "
+             "warehouse; needs --out.")] = None,
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Write the programme's pages (index, countries, thematic areas, CSV) of the published
+    warehouse, or of a kept publication, as a static site: open its index.html, or serve
+    the folder with any static web server."""
+    from warehouse.shared.errors import RunFailed
+    from warehouse.shared.lock import writer_lock
+    from warehouse.site import place
+
+    paths = resolve(warehouse)
+    try:
+        if out is None:
+            if as_of:
+                raise RunFailed("--as-of needs --out: the home's site/ always shows the "
+                                "published warehouse")
+            with writer_lock(paths):
+                done = place.write_site(paths)
+            if done is None:
+                raise RunFailed(f"nothing is published at {paths.warehouse} (run `spf run`)")
+        else:
+            done = place.write_site_to(paths, out, as_of)
+    except RunFailed as error:
+        _fail(str(error))
+    state = "written" if done["written"] else "already up to date"
+    typer.echo(f"site of {done['publication_id']} {state}: {done['pages']:,} pages "
+               f"({done['countries']:,} countries, {done['themes']:,} thematic areas) in "
+               f"{done['path']}; open {done['path']}/index.html")
 
 
 @app.command(cls=_Command, short_help='List every publication and whether it is kept.')

@@ -140,6 +140,7 @@ def warm_up() -> None:
     """Import what every run needs, once (the seconds a cold run spends before any work)."""
     import dbt.cli.main  # noqa: F401
     import great_expectations  # noqa: F401
+    import matplotlib.ticker  # noqa: F401  (the axis ticks of the programme's pages)
 
     from warehouse.run import pipeline  # noqa: F401
 
