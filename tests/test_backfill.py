@@ -152,11 +152,11 @@ def test_spf_backfill_on_the_command_line(loaded):
     done = runner.invoke(app, ["backfill", "--years", "2019", "--countries", "TLS",
                                "--sources", "ssi", "--warehouse", str(loaded)])
     assert done.exit_code == 0, done.output
-    assert done.output.splitlines()[:2] == [
+    assert done.stdout.splitlines()[:2] == [
         "backfill: sources ssi; reference years 2019-2019; countries TLS; archive re-read",
         "SSI: 1 re-read from the archive (1 loaded), 0 new file(s)"]
     assert f"published {loaded}" in done.output
-    page = Path(done.output.splitlines()[-1].removeprefix("summary and validation reports: "))
+    page = Path(done.stdout.splitlines()[-1].removeprefix("summary and validation reports: "))
     text = page.read_text()
     assert "scope: sources ssi; reference years 2019-2019; countries TLS; archive re-read" in text
     assert "@" not in text  # no contact e-mail reaches the run summary
