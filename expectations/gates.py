@@ -54,7 +54,7 @@ class Failure:
 
     def describe(self) -> str:
         what = f"{self.expectation}({self.column})" if self.column else self.expectation
-        shown = ", ".join(repr(v) for v in self.examples[:5])
+        shown = ", ".join(_rounded(v) for v in self.examples[:5])
         where = f" on {self.unexpected_count} row(s), e.g. {shown}" if self.unexpected_count \
             else ""
         return f"{self.suite}: {what} failed{where} [{self.severity}] - {self.why}"
@@ -67,6 +67,9 @@ class GateResult:
     docs_page: str | None
     evaluated: int = 0
     identifier: object = None  # GX ValidationResultIdentifier, for its Data Docs page
+    data: str | None = None  # what it validated ("SSI submission KHM-2019-r1")
+    by_unit: dict[str, list[str]] = field(default_factory=dict)  # a source gate's failures
+    # per unit they name rows of (a submission, a fetch), blocking or not
 
     @property
     def passed(self) -> bool:
@@ -196,7 +199,8 @@ class Gates:
             for identifier, run in outcome.run_results.items():
                 identifiers.append(identifier)
                 results.append(self._result(name, identifier, run))
-                self._name_data(identifier, run, data[0] if data and data[0] else name)
+                results[-1].data = data[0] if data and data[0] else name
+                self._name_data(identifier, run, results[-1].data)
         if identifiers:
             suites = [ExpectationSuiteIdentifier(name) for name in dict.fromkeys(
                 r.suite for r in results)]
@@ -258,6 +262,13 @@ class Gates:
 def gates_for(gx_root: Path, docs_dir: Path) -> Gates:
     """One Great Expectations context per installation and process (it takes seconds)."""
     return Gates(gx_root, docs_dir)
+
+
+def _rounded(value) -> str:
+    """A value a check found, as people read it: 104.35657800143781 as 104.36."""
+    if isinstance(value, float) and value == value and abs(value) < 1e15:
+        return f"{value:.2f}".rstrip("0").rstrip(".") if value != int(value) else f"{value:g}"
+    return repr(value)
 
 
 def _severity(config) -> str:

@@ -97,14 +97,16 @@ class SourceGate:
         failures: dict[str, list[Problem]] = {}
         for (_, frame, _, _), result in zip(batches, results, strict=True):
             table = result.suite.removeprefix(f"{spec.source}__")
-            for failure in (f for f in result.failures if f.blocking):
+            for failure in result.failures:
                 units = {r.get(spec.unit) for r in failure.rows} or set(frame[spec.unit])
                 for unit in sorted(units):
                     rows = sorted({r[spec.row] for r in failure.rows
                                    if r.get(spec.unit) == unit and r.get(spec.row) is not None})
-                    failures.setdefault(unit, []).append(Problem(
-                        "failed_expectation", f"{self._where(rows)}{failure.describe()}",
-                        table=table))
+                    said = f"{self._where(rows)}{failure.describe()}"
+                    result.by_unit.setdefault(str(unit), []).append(said)
+                    if failure.blocking:
+                        failures.setdefault(unit, []).append(Problem(
+                            "failed_expectation", said, table=table))
         return failures
 
     def _where(self, rows: list) -> str:
