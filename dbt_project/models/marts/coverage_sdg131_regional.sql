@@ -62,7 +62,7 @@ region_population as (
 ),
 
 least_share as (
-    select threshold::double / 100 as share
+    select threshold::double / 100 as least_share_reporting
     from {{ ref('plausibility_thresholds') }}
     where check_name = 'low_population_coverage'
 ),
@@ -92,10 +92,20 @@ weighted as (
 -- One flag per figure, the one that matters most to whoever reads it: a share that cannot be
 -- known, then one too small, then population figures that are not the source's own.
 select
-    w.* exclude (population_projected, population_not_covered),
+    w.region,
+    w.year,
+    w.series,
+    w.sex,
+    w.numerator,
+    w.denominator,
+    w.coverage_pct,
+    w.countries_reporting,
+    w.population_share_reporting,
+    w.population_source,
+    w.population_carried_forward,
     case
         when w.population_not_covered then 'population_not_covered'
-        when w.population_share_reporting < l.share then 'low_population_coverage'
+        when w.population_share_reporting < l.least_share_reporting then 'low_population_coverage'
         when w.population_carried_forward then 'population_carried_forward'
         when w.population_projected then 'population_projected'
     end as quality_flag
