@@ -281,8 +281,10 @@ def test_a_quiet_night_and_a_failed_run_leave_the_review_as_it_was(night, browse
 
 
 def test_the_dbt_docs_of_the_published_marts_open_in_chromium(night, browser):
-    """Analysts read what every mart column means in dbt's documentation site."""
+    """Analysts read what every mart column means, and its type, in dbt's documentation
+    site; its front page says what each mart is for."""
     import yaml
+    from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
     from ingest.paths import DBT_PROJECT_DIR
@@ -299,3 +301,16 @@ def test_the_dbt_docs_of_the_published_marts_open_in_chromium(night, browser):
     WebDriverWait(browser, 60).until(lambda driver: "coverage_pct" in body(driver))
     text = " ".join(body(browser).split())
     assert " ".join(described.split()) in text
+    # Column types, from the catalog of the published build.
+    assert "coverage_pct DOUBLE" in text and "country_iso3 VARCHAR" in text
+
+    # The front page says what each mart is for and which contract it follows.
+    browser.get(page.as_uri() + "#!/overview")
+    WebDriverWait(browser, 60).until(
+        lambda driver: "What each mart is for, and the contract it follows" in body(driver))
+    assert "marts.coverage_sdg131_regional" in body(browser)
+
+    # The code of a model reads whole (a comment once hid most of it as an HTML tag).
+    browser.get(page.as_uri() + "#!/model/model.spf.country_profile")
+    WebDriverWait(browser, 60).until(lambda driver: "from latest_coverage" in " ".join(
+        c.get_attribute("textContent") for c in driver.find_elements(By.TAG_NAME, "code")))

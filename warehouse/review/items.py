@@ -126,20 +126,14 @@ def _notes(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 def _settled_by_later(record: dict, loaded: list[dict]) -> bool:
     """Whether a revision of the same country and year, at least as high, was loaded after
-    the file was decided."""
-    if not (record["country_iso3"] and record["reference_year"]):
-        return False
+    the file was decided (`loaded`: the loaded files of its country and year)."""
     return any(other["sha256"] != record["sha256"]
-               and other["country_iso3"] == record["country_iso3"]
-               and other["reference_year"] == record["reference_year"]
                and (other["revision"] or 0) >= (record["revision"] or 0)
                and other["processed_at"] > record["processed_at"] for other in loaded)
 
 
 def _superseded(record: dict, loaded: list[dict]) -> bool:
-    return any(other["country_iso3"] == record["country_iso3"]
-               and other["reference_year"] == record["reference_year"]
-               and (other["revision"] or 0) > (record["revision"] or 0) for other in loaded)
+    return any((other["revision"] or 0) > (record["revision"] or 0) for other in loaded)
 
 
 def open_items(paths: Paths) -> list[ReviewItem]:
@@ -165,17 +159,22 @@ def open_items(paths: Paths) -> list[ReviewItem]:
         notes = _notes(con)
     finally:
         con.close()
-    loaded = [r for r in records if r["status"] == "loaded"]
+    loaded: dict[tuple, list[dict]] = {}  # (country, year) -> its loaded files
+    for r in records:
+        if r["status"] == "loaded":
+            loaded.setdefault((r["country_iso3"], r["reference_year"]), []).append(r)
     items = []
     for r in records:
+        same = loaded.get((r["country_iso3"], r["reference_year"]), []) \
+            if r["country_iso3"] and r["reference_year"] else []
         if r["sha256"] in notes:
             continue
         found = checks.get(r["submission_id"] or "", {})
         warnings, flagged = found.get(WARNING, []), found.get(FLAGGED, [])
         if r["status"] == "loaded":
-            if _superseded(r, loaded):
+            if _superseded(r, same):
                 continue
-        elif r["status"] not in TURNED_AWAY or _settled_by_later(r, loaded):
+        elif r["status"] not in TURNED_AWAY or _settled_by_later(r, same):
             continue
         if not needs_feedback(r["status"], warnings, flagged):
             continue

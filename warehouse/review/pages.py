@@ -59,21 +59,24 @@ def feedback_path(paths: Paths, item: ReviewItem) -> Path:
     return paths.feedback / feedback_name(item.file, item.sha256)
 
 
-def _run_summary(paths: Paths, run_id: str | None) -> dict:
-    """The summary a run left beside its page (runs/<run_id>.json), or nothing."""
+def _run_summary(paths: Paths, run_id: str | None, read: dict) -> dict:
+    """The summary a run left beside its page (runs/<run_id>.json), or nothing; `read`
+    keeps those read already (a first load's summary lists thousands of submissions)."""
     if not run_id:
         return {}
-    record = paths.docs / RUNS / f"{run_id}.json"
-    try:
-        return json.loads(record.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
+    if run_id not in read:
+        try:
+            record = paths.docs / RUNS / f"{run_id}.json"
+            read[run_id] = json.loads(record.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            read[run_id] = {}
+    return read[run_id]
 
 
-def own_validations(paths: Paths, item: ReviewItem) -> list[dict]:
+def own_validations(paths: Paths, item: ReviewItem, read: dict) -> list[dict]:
     """The source validations of the run that decided the item, each with what failed in the
     item's own rows: [{suite, page, data, evaluated, failed: [...]}]."""
-    summary = _run_summary(paths, item.run_id)
+    summary = _run_summary(paths, item.run_id, read)
     unit = item.submission_id or ""
     out = []
     for source in (s.name for s in SOURCES.values() if s.reviewed):
@@ -103,10 +106,10 @@ def write_review(paths: Paths) -> Path:
     write_feedback_missing(paths, items)
     docs = paths.docs
     page = docs / REVIEW
-    rows = []
+    rows, read = [], {}
     for item in items:
         target = item_page(paths, item)
-        _write_item(paths, item, target)
+        _write_item(paths, item, target, read)
         workbook = feedback_path(paths, item)
         rows.append([
             item.country_iso3 or "", item.year or "", item.revision or "",
@@ -134,7 +137,7 @@ def _since(item: ReviewItem) -> str:
     return f"{when:%Y-%m-%d}" if hasattr(when, "strftime") else str(when or "")
 
 
-def _write_item(paths: Paths, item: ReviewItem, page: Path) -> None:
+def _write_item(paths: Paths, item: ReviewItem, page: Path, read: dict) -> None:
     docs = paths.docs
     workbook = feedback_path(paths, item)
     run_page = docs / RUNS / f"{item.run_id}.html" if item.run_id else None
@@ -162,7 +165,7 @@ def _write_item(paths: Paths, item: ReviewItem, page: Path) -> None:
             "<p class='muted'>Figures to follow up with the country (ops.submission_checks, "
             "kind flagged).</p>"), html.bullets(rounded(f) for f in item.flagged)))
     body.append(html.section("Validation results for this submission", _validations(
-        paths, item, page)))
+        paths, item, page, read)))
     body.append(html.section("Feedback to the country", html.Markup(
         (f"<p>{html.link('The feedback workbook', html.relative(workbook, page))} "
          "(private: it copies the workbook, contact e-mail included), in the submission's "
@@ -179,11 +182,11 @@ def _write_item(paths: Paths, item: ReviewItem, page: Path) -> None:
     html.write(page, docs, f"Review: {item.key}", body, nav(paths.docs), lead=item.file)
 
 
-def _validations(paths: Paths, item: ReviewItem, page: Path) -> html.Markup:
+def _validations(paths: Paths, item: ReviewItem, page: Path, read: dict) -> html.Markup:
     if item.status == "rejected":
         return html.Markup("<p>Not validated: the workbook was rejected before the quality "
                            "gate (its problems are above).</p>")
-    found = own_validations(paths, item)
+    found = own_validations(paths, item, read)
     if not found:
         return html.Markup("<p class='muted'>No record of the run that validated it.</p>")
     rows = []
