@@ -113,3 +113,19 @@ def localise(page: Path, docs: Path) -> None:
                             "expectations/data_docs.py CDN and expectations/vendor/")
     if new != text:
         page.write_text(new, encoding="utf-8")
+
+
+def localise_earlier(docs: Path) -> None:
+    """Once per docs folder: the pages GX wrote before they were localised (an installation
+    upgraded in place), so that its older validations open offline too."""
+    done = docs / INSTALLED / ".pages-localised"
+    if done.exists():
+        return
+    install(docs)
+    for page in (*docs.glob("index.html"), *docs.glob("expectations/*.html"),
+                 *docs.glob("validations/**/*.html")):
+        try:
+            localise(page, docs)
+        except DataDocsError:  # a page of a chart: left as it was, the run goes on
+            continue
+    done.write_text("every page GX wrote before this file points at static/vendor/\n")

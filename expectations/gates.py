@@ -206,16 +206,19 @@ class Gates:
                 r.suite for r in results)]
             self.context.build_data_docs(site_names=[SITE],
                                          resource_identifiers=identifiers + suites)
+            data_docs.localise_earlier(self.docs_dir)
             data_docs.install(self.docs_dir)
-            data_docs.localise(self.docs_dir / "index.html", self.docs_dir)
-            for suite in suites:
-                data_docs.localise(self.docs_dir / "expectations" / f"{suite.name}.html",
-                                   self.docs_dir)
+            pages = [self.docs_dir / "index.html",
+                     *(self.docs_dir / "expectations" / f"{s.name}.html" for s in suites)]
             for result in results:
                 result.docs_page = self._docs_page(result.identifier)
                 if result.docs_page:
-                    data_docs.localise(Path(result.docs_page.removeprefix("file://")),
-                                       self.docs_dir)
+                    pages.append(Path(result.docs_page.removeprefix("file://")))
+            for page in pages:
+                try:
+                    data_docs.localise(page, self.docs_dir)
+                except (OSError, data_docs.DataDocsError):  # never fails a gate
+                    log.warning("Data Docs page %s may not open offline", page, exc_info=True)
         return results
 
     def _name_data(self, identifier, run, data: str) -> None:

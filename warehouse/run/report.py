@@ -219,7 +219,12 @@ def terminal(summary: RunSummary) -> str:
             first, *rest = _source(source.name, summary[source.name], "scope" in summary)
             lines += [f"{source.label}: {first.text}", *(f"  {line.text}" for line in rest)]
     lines.append(outcome(summary))
+    if summary.get("review"):
+        lines.append(f"{len(needing_feedback(summary))} of the run's {len(summary['review'])} "
+                     "submission(s) need feedback")
     if summary.get("report"):
+        lines.append("submissions that need feedback, from every run: "
+                     f"{Path(summary['report']).parent.parent / 'review.html'}")
         lines.append(f"summary and validation reports: {summary['report']}")
     return "\n".join(printable(line) for line in lines)
 
