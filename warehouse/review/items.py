@@ -113,8 +113,15 @@ def _checks(warehouse: Path) -> dict[str, dict[str, list[str]]]:
 
 
 def _problems(value) -> list[str]:
+    """Each problem as the run summary says it, where it is first: "Beneficiaries!D6: ..."."""
     problems = json.loads(value) if isinstance(value, str) else value or []
-    return [p.get("message") or p.get("code") or "" for p in problems]
+    said = []
+    for p in problems:
+        message = p.get("message") or p.get("code") or ""
+        where = "!".join(str(p[k]) for k in ("sheet", "cell") if p.get(k))
+        said.append(f"{where}: {message}" if where and not message.startswith(where)
+                    else message)
+    return said
 
 
 def _notes(con: duckdb.DuckDBPyConnection) -> dict[str, str]:

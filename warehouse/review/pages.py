@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 
 from ingest.paths import PRIVATE_FILE, Paths
+from ingest.ssi_workbook import submission_id
 from warehouse.pages import html
 from warehouse.review.feedback import feedback_batch
 from warehouse.review.items import WARNING, WORDS, ReviewItem, open_items
@@ -142,7 +143,10 @@ def _write_item(paths: Paths, item: ReviewItem, page: Path, read: dict) -> None:
     workbook = feedback_path(paths, item)
     run_page = docs / RUNS / f"{item.run_id}.html" if item.run_id else None
     facts = html.facts([
-        ("file", item.file), ("submission", item.submission_id or "not identified"),
+        ("file", item.file), ("submission", item.submission_id or (
+            f"{submission_id(item.country_iso3, item.year, item.revision)} as its cover says "
+            "(not loaded)" if item.country_iso3 and item.year and item.revision
+            else "not identified")),
         ("country, year, revision", " ".join(str(x) for x in (
             item.country_iso3, item.year, f"r{item.revision}" if item.revision else None)
             if x) or "not identified"),
