@@ -34,7 +34,8 @@ def validate_marts(gates: Gates, build_db: Path, run_name: str,
             # Failing rows are named by the grain of the table the suite reads, as its dbt
             # tests state it (ingest/dbt_contract.py).
             table = (TABLE.findall(sql.lower()) or [""])[0]
-            batches.append((name, frame, [k for k in grains.get(table, ()) if k in frame.columns]))
+            batches.append((name, frame, [k for k in grains.get(table, ()) if k in frame.columns],
+                            f"{table or name} of build {run_name.removesuffix('-marts')}"))
     finally:
         con.close()
     return gates.validate_all(batches, run_name=run_name)

@@ -51,15 +51,29 @@ class SourceSuites:
     row_prefix: str = ""
     rows_shown: int | None = None  # quote at most this many, then " ..."
     prepare: Callable[[pd.DataFrame], pd.DataFrame] | None = None  # the rows as suites see them
+    label: str = ""  # what one unit is called in Data Docs ("SSI submission")
+
+    def describe(self, units: list) -> str:
+        """What a batch of rows holds, as its Data Docs page names it: "SSI submission
+        KHM-2019-r1", "3 SSI submissions: CMR-2019-r1, CMR-2022-r1, CPV-2019-r1"."""
+        units = sorted(str(u) for u in units)
+        if len(units) == 1:
+            return f"{self.label} {units[0]}"
+        shown = ", ".join(units[:UNITS_NAMED])
+        more = f" and {len(units) - UNITS_NAMED} more" if len(units) > UNITS_NAMED else ""
+        return f"{len(units)} {self.label}s: {shown}{more}"
+
+
+UNITS_NAMED = 12  # a page title names at most this many of its batch's units
 
 
 SSI = SourceSuites("ssi", unit="submission_id", index=("submission_id", "source_row"),
-                   row="source_row", row_prefix="rows ")
+                   row="source_row", row_prefix="rows ", label="SSI submission")
 RMT = SourceSuites("rmt", unit="fetch_id", index=("fetch_id", *VERSION_KEY),
-                   row="intervention_id", rows_shown=5, prepare=_rmt_rows)
+                   row="intervention_id", rows_shown=5, prepare=_rmt_rows, label="RMT fetch")
 POPULATION = SourceSuites(population.ARCHIVE_SOURCE, unit=population.GATE_UNIT,
                           index=population.GATE_INDEX, row=population.GATE_ROW,
-                          row_prefix="rows ", rows_shown=10)
+                          row_prefix="rows ", rows_shown=10, label="population file")
 
 
 class SourceGate:
@@ -79,21 +93,23 @@ class SourceGate:
     def __call__(self, frames: dict[str, pd.DataFrame]) -> dict[str, list[Problem]]:
         spec = self.suites
         batches = [(f"{spec.source}__{table}", spec.prepare(frame) if spec.prepare else frame,
-                    list(spec.index))
+                    list(spec.index), spec.describe(frame[spec.unit].dropna().unique().tolist()))
                    for table, frame in frames.items() if not frame.empty]
         results = self.gates.validate_all(batches, self.run_name)
         self.results.extend(results)
         failures: dict[str, list[Problem]] = {}
-        for (_, frame, _), result in zip(batches, results, strict=True):
+        for (_, frame, _, _), result in zip(batches, results, strict=True):
             table = result.suite.removeprefix(f"{spec.source}__")
-            for failure in (f for f in result.failures if f.blocking):
+            for failure in result.failures:
                 units = {r.get(spec.unit) for r in failure.rows} or set(frame[spec.unit])
                 for unit in sorted(units):
                     rows = sorted({r[spec.row] for r in failure.rows
                                    if r.get(spec.unit) == unit and r.get(spec.row) is not None})
-                    failures.setdefault(unit, []).append(Problem(
-                        "failed_expectation", f"{self._where(rows)}{failure.describe()}",
-                        table=table))
+                    said = f"{self._where(rows)}{failure.describe()}"
+                    result.by_unit.setdefault(str(unit), []).append(said)
+                    if failure.blocking:
+                        failures.setdefault(unit, []).append(Problem(
+                            "failed_expectation", said, table=table))
         return failures
 
     def _where(self, rows: list) -> str:

@@ -42,6 +42,13 @@ create table if not exists raw.ssi_files (
     processed_at timestamptz default current_timestamp,
     primary key (sha256, original_name)
 );
+-- A statistician's note settling an item of the review page (`spf accept`): the file's
+-- bytes, what they said and when. Private: a note may name people.
+create table if not exists raw.ssi_review_notes (
+    sha256 varchar primary key,
+    note varchar not null,
+    noted_at timestamptz default current_timestamp
+);
 create table if not exists raw.ssi_submissions (
     submission_id varchar primary key,
     sha256 varchar not null,

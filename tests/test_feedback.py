@@ -68,9 +68,18 @@ def problem_codes() -> set[str]:
 def test_every_problem_code_and_check_has_a_rule_and_what_to_do():
     from ingest import codes
 
-    needed = problem_codes() | set(codes.seed_column("plausibility_thresholds", "check_name"))
-    assert {"not_a_number", "unknown_scheme", "conflicting_redelivery",
-            "failed_expectation", "context_change", "coverage_change"} <= needed
+    # Every check ops.submission_checks may hold: the year-on-year warnings (not the share
+    # of a region's population, which flags regional figures), and the flags followed up.
+    warnings = {name for name, measure in zip(
+        codes.seed_column("plausibility_thresholds", "check_name"),
+        codes.seed_column("plausibility_thresholds", "measure"), strict=True)
+        if measure != "regional_population"}
+    flagged = {f for f, follow in zip(codes.seed_column("quality_flags", "flag"),
+                                      codes.seed_column("quality_flags", "follow_up"),
+                                      strict=True) if follow == "true"}
+    needed = problem_codes() | warnings | flagged
+    assert {"not_a_number", "unknown_scheme", "conflicting_redelivery", "failed_expectation",
+            "context_change", "coverage_change", "numerator_exceeds_denominator"} <= needed
     missing = sorted(c for c in needed
                      if f"rule_{c}" not in MESSAGES or f"do_{c}" not in MESSAGES)
     assert not missing, f"add rule_ and do_ texts for {missing}"

@@ -126,7 +126,14 @@ def test_the_review_page_lists_every_submission_of_the_run(tmp_path, write_workb
         feedback = Path(rows[name]["feedback"])
         assert feedback.exists() and feedback.stat().st_mode & 0o077 == 0  # private
     assert rows["KHM_2019.xlsx"]["feedback"] is None
-    assert rows["TLS_units.xlsx"]["docs_page"]
+    # The run's page lists the two that need feedback, each linked to its own page of the
+    # review (docs/review.html), which lists them too; KHM needs none.
     page = Path(summary["report"]).read_text()
-    assert "Submissions to review" in page
+    assert "Submissions of this run that need feedback" in page
+    assert "2 of the run&#x27;s 3 submission(s) need feedback" in page
     assert "<td>SEN</td><td>2022</td><td>1</td>" in page and ".feedback.xlsx" in page
+    assert "<td>KHM</td>" not in page
+    review = Path(summary["report"]).parent.parent / "review.html"
+    assert "TLS-2019-r1" in review.read_text() and "SEN_2022.xlsx" in review.read_text()
+    assert "KHM" not in review.read_text()
+    assert len(list(review.with_name("review").glob("*.html"))) == 2

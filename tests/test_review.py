@@ -295,3 +295,94 @@ def test_countries_yet_to_report_a_year_focus_countries_first(sample):
     phase2_only = set(PHASE2_FOCUS) - set(PHASE1_FOCUS)
     assert [r[0] for r in later[:len(PHASE1_FOCUS) + len(phase2_only)]] == \
         sorted(PHASE1_FOCUS) + sorted(phase2_only)
+
+
+# ---------------------------------------------------------------------------------------
+# The open items of the review (issue 26): one vocabulary, kept until settled.
+
+
+def by_hand_needing_feedback(warehouse: Path) -> set[str]:
+    """What needs feedback in the sample, from its marts and ops tables rather than the
+    review's code: the files rejected (none of them was followed by a later revision of
+    its country and year), and the current submissions with a figure above 100 %."""
+    rejected = {sha[:12] for (sha,) in query(
+        warehouse, "select sha256 from ops.submissions where status = 'rejected'")}
+    above = {sid for (sid,) in query(
+        warehouse, "select distinct submission_id from marts.coverage_sdg131 "
+                   "where coverage_pct > 100")}
+    return rejected | above
+
+
+def test_the_review_of_the_sample_lists_what_needs_feedback_in_one_vocabulary(sample,
+                                                                               tmp_path):
+    from typer.testing import CliRunner
+
+    from ingest.paths import resolve
+    from warehouse.cli import app
+    from warehouse.review.items import open_items
+
+    items = open_items(resolve(sample))
+    assert {i.key for i in items} == by_hand_needing_feedback(sample)
+    assert {"KGZ-2019-r1", "KGZ-2022-r1", "CPV-2019-r1", "CPV-2022-r1"} <= {i.key for i in items}
+    kgz = next(i for i in items if i.key == "KGZ-2019-r1")
+    assert kgz.status == "loaded" and kgz.warnings == [] and kgz.what == "3 flagged figures"
+    assert "KGZ 2019 SOC_CONTIG_PENSION SEX_M 131.5 %: numerator exceeds denominator" in \
+        kgz.flagged[-1]
+    assert query(sample, "select kind, count(*) from ops.submission_checks where "
+                 "submission_id = 'KGZ-2019-r1' group by all") == [("flagged", 3)]
+
+    # The issue's case: a figure above 100 % gets its workbook, and says so.
+    out = tmp_path / "kgz.xlsx"
+    result = CliRunner().invoke(app, ["feedback", "KGZ-2019-r1", "--out", str(out),
+                                      "--warehouse", str(sample)])
+    assert result.exit_code == 0, result.output
+    assert "0 problem(s), 0 warning(s) and 3 flagged figure(s), in en" in result.output
+    sheet = openpyxl.load_workbook(out).worksheets[0]
+    kinds = [row[1] for row in sheet.iter_rows(values_only=True) if row[0] in (1, 2, 3)]
+    assert kinds == ["Flagged figure"] * 3
+
+    # spf status says the same, in the same words.
+    result = CliRunner().invoke(app, ["status", "--warehouse", str(sample)])
+    assert result.exit_code == 0, result.output
+    assert f"{len(items)} submission(s) need feedback" in result.output
+    assert re.search(r"KGZ-2019-r1\s+\| KGZ_2019_r1.xlsx\s+\| loaded\s+\| 3 flagged figures",
+                     result.output)
+
+
+def test_an_item_stays_until_a_note_or_a_later_revision_settles_it(sample, tmp_path):
+    """A statistician's note settles KGZ-2019-r1; a note for a submission not on the review
+    is refused; a corrected TGO 2022 revision 3, loaded by the next run, settles the
+    rejected revision 2 and the review page is written again without it."""
+    from conftest import clone
+    from typer.testing import CliRunner
+
+    from ingest.paths import resolve
+    from warehouse.cli import app
+    from warehouse.review.items import open_items
+    from warehouse.run import pipeline
+
+    home = clone(sample.parent, tmp_path / "wh")
+    paths = resolve(home / sample.name)
+    before = {i.key for i in open_items(paths)}
+    tgo = next(i.key for i in open_items(paths) if i.file == "TGO_2022_r2.xlsx")
+
+    result = CliRunner().invoke(app, ["accept", "KGZ-2019-r1", "--note", "confirmed by the "
+                                      "focal point", "--warehouse", str(paths.warehouse)])
+    assert result.exit_code == 0, result.output
+    assert {i.key for i in open_items(paths)} == before - {"KGZ-2019-r1"}
+    review = (paths.docs / "review.html").read_text()
+    assert "KGZ-2019-r1" not in review and "KGZ-2022-r1" in review
+    refused = CliRunner().invoke(app, ["accept", "CMR-2019-r1", "--note", "x",
+                                       "--warehouse", str(paths.warehouse)])
+    assert refused.exit_code == 1 and "is not on the review page" in refused.output
+
+    landing = tmp_path / "landing"
+    write_ssi_workbook(landing / "TGO_2022_r3.xlsx", **worked_example("TGO", 2022, 3))
+    assert pipeline.nightly(str(paths.warehouse), landing=str(landing))["published"]
+    after = {i.key: i for i in open_items(paths)}
+    # Revision 3 (the worked example) moved far from TGO's 2019 figures: it is warned, a
+    # new item of its own.
+    assert set(after) == before - {"KGZ-2019-r1", tgo} | {"TGO-2022-r3"}
+    assert after["TGO-2022-r3"].warnings and after["TGO-2022-r3"].status == "loaded"
+    review = (paths.docs / "review.html").read_text()
+    assert "TGO_2022_r2.xlsx" not in review and "TGO-2022-r3" in review

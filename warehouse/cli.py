@@ -323,31 +323,43 @@ def status(
         columns, rows, origin = quarantine.status_rows(resolve(warehouse))
     except RunFailed as error:
         _fail(printable(" ".join(str(error).split())))
+    import shutil
+    import textwrap
+
+    width = shutil.get_terminal_size().columns
     if not rows:
         typer.echo(f"nothing quarantined or rejected ({origin})")
-        return
-    if details:
+    elif details:
         sys.stdout.write(format_rows(columns, rows, "table"))
         typer.echo(f"read from the {origin}. After a fix, release a quarantined file or fetch "
                    "with `spf release ID` (validated again) or, once its figures are "
                    "confirmed, `spf release ID --accept --note WHY`; the next `spf run` "
                    "publishes it. Rejected ones must be sent again, corrected: `spf feedback "
                    "ID --out FILE` writes what to send back.")
-        return
-    import shutil
-    import textwrap
+    else:
+        shown = [[printable(str(row[columns.index(c)] or ""))
+                  for c in ("source", "status", "id", "file", "reason_code")] for row in rows]
+        pads = [max(len(line[i]) for line in shown) for i in range(4)]
+        for line in shown:
+            typer.echo(_fit("  ".join([*(f"{v:<{p}}" for v, p in zip(line, pads, strict=False)),
+                                       line[4]]), width))
+        typer.echo(textwrap.fill(
+            f"{len(rows)} turned away (read from the {origin}); `spf status --details` gives "
+            "each reason in full. `spf release ID` takes a quarantined one out of quarantine; "
+            "`spf feedback ID --out FILE` writes what to send back.", width))
+    from warehouse.review.items import open_items
 
-    width = shutil.get_terminal_size().columns
-    shown = [[printable(str(row[columns.index(c)] or ""))
-              for c in ("source", "status", "id", "file", "reason_code")] for row in rows]
-    pads = [max(len(line[i]) for line in shown) for i in range(4)]
-    for line in shown:
-        typer.echo(_fit("  ".join([*(f"{v:<{p}}" for v, p in zip(line, pads, strict=False)),
-                                   line[4]]), width))
-    typer.echo(textwrap.fill(
-        f"{len(rows)} turned away (read from the {origin}); `spf status --details` gives "
-        "each reason in full. `spf release ID` takes a quarantined one out of quarantine; "
-        "`spf feedback ID --out FILE` writes what to send back.", width))
+    needing = open_items(resolve(warehouse))
+    if not needing:
+        typer.echo("\nno submission needs feedback")
+        return
+    typer.echo(f"\n{len(needing)} submission(s) need feedback (rejected, quarantined, or with "
+               "a warning or a flagged figure), as the review page lists them:")
+    sys.stdout.write(format_rows(
+        ["submission", "file", "status", "needs feedback"],
+        [(i.key, printable(i.file), i.status, i.what) for i in needing], "table"))
+    typer.echo("`spf feedback ID --out FILE` writes what to send back; `spf accept ID --note "
+               "WHY` settles one that needs nothing more.")
 
 
 @app.command(cls=_Command, short_help='Write the feedback workbook of an SSI submission.')
@@ -361,9 +373,10 @@ def feedback(
         metavar="LANG", help="en, fr, es or pt (default: the submission's own).")] = None,
     warehouse: WarehouseOpt = None,
 ) -> None:
-    """Write the feedback workbook of a rejected, quarantined or warned SSI submission:
-    every problem and warning with what to do, in the submission's language, then a copy of
-    its sheets with the cells concerned highlighted and commented."""
+    """Write the feedback workbook of an SSI submission that needs feedback (rejected,
+    quarantined, or with a warning or a flagged figure: any on the review page): every
+    problem, warning and flagged figure with what to do, in the submission's language, then a
+    copy of its sheets with the cells concerned highlighted and commented."""
     from warehouse.review.feedback import feedback_for
     from warehouse.shared.errors import RunFailed
 
@@ -373,10 +386,11 @@ def feedback(
         result = feedback_for(resolve(warehouse), file, out, language=language)
     except RunFailed as error:
         _fail(str(error))
-    counts = {kind: sum(i.kind == kind for i in result.items) for kind in ("error", "warning")}
+    counts = {kind: sum(i.kind == kind for i in result.items)
+              for kind in ("error", "warning", "flagged")}
     typer.echo(f"{result.path}: {printable(result.file)} ({result.status}), "
-               f"{counts['error']} problem(s) "
-               f"and {counts['warning']} warning(s), in {result.language}")
+               f"{counts['error']} problem(s), {counts['warning']} warning(s) "
+               f"and {counts['flagged']} flagged figure(s), in {result.language}")
 
 
 @app.command(cls=_Command, short_help='Take a quarantined file or fetch out of quarantine.')
@@ -404,6 +418,30 @@ def release(
     if result["status"] != "loaded":
         raise typer.Exit(1)
     typer.echo("run `spf run` (or wait for the nightly run) to publish it")
+
+
+@app.command(cls=_Command, short_help="Settle an item of the review page, with a note.")
+def accept(
+    file: Annotated[str, typer.Argument(help="SSI file name, sha256 prefix or submission id, "
+                                             "as the review page shows them.")],
+    note: Annotated[str, typer.Option(help="Who looked at it, and why it needs nothing "
+                                           "more (kept in the state).")],
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Settle an item of the review page with a statistician's note: a submission with
+    warnings or flagged figures confirmed by the country, or a rejected file that will not
+    be sent again. It leaves the review page (docs/review.html), rewritten now."""
+    from warehouse.review.items import accept as settle
+    from warehouse.review.pages import write_review
+    from warehouse.shared.errors import RunFailed
+
+    paths = resolve(warehouse)
+    try:
+        item = settle(paths, file, note)
+        page = write_review(paths)
+    except RunFailed as error:
+        _fail(str(error))
+    typer.echo(printable(f"{item.file} ({item.key}): settled; {page} rewritten"))
 
 
 @app.command(cls=_Command, short_help='Run one read-only SQL statement on the warehouse.')

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingest import codes
 from warehouse.publication.diff import Comparison, as_text, mart_keys
 from warehouse.publication.records import attached, checksums, quoted, read_history
 from warehouse.shared.summary import MartChanges, PublicationChanges
@@ -19,6 +20,18 @@ def _pct(row: dict) -> str:
         flag = row.get("quality_flag")
         return "missing" + (f" ({flag})" if flag else "")
     return f"{value:.1f}"
+
+
+def _share(row: dict) -> str:
+    """The share of the region's population behind a regional figure, and its flag in words:
+    ", 0.7 % of its population: reporting countries hold too small a share of ..."."""
+    share = row.get("population_share_reporting")
+    said = f", {100 * share:.1f} % of its population" if share is not None else ""
+    flag = row.get("quality_flag")
+    return said + (f"; {FLAG_WORDS.get(flag, flag)}" if flag else "")
+
+
+FLAG_WORDS = {f.flag: f.words for f in codes.quality_flags().values()}
 
 
 def _count(value) -> str:
@@ -49,11 +62,12 @@ TELLING: dict[str, _Telling] = {
         lambda r: f"{r['country_iso3']} {r['year']} {r['series']} {r['sex']}", _pct,
         lambda r: f", revision {r.get('revision')} of {r['country_iso3']}-{r['year']}",
         ("revision", "submission_id")),
-    # coverage_pct of the region, with how many countries it stands on
+    # coverage_pct of the region, with how many countries it stands on and its flag in words
     "coverage_sdg131_regional": _Telling(
         "coverage_pct", lambda r: f"{r['region']} {r['year']} {r['series']} {r['sex']}", _pct,
-        lambda r: f" ({_count(r.get('countries_reporting'))} countries reporting)",
-        ("countries_reporting",)),
+        lambda r: f" ({_count(r.get('countries_reporting'))} countries reporting"
+                  + _share(r) + ")",
+        ("countries_reporting", "population_share_reporting", "quality_flag")),
     # countries that achieved the step, against the target
     "results_phase_progress": _Telling(
         "achieved_countries",

@@ -1,10 +1,12 @@
 """What to send back to a country's focal point: a feedback workbook, in their language.
 
-`write_feedback` writes a new workbook (.xlsx) for one rejected, quarantined or warned SSI
-submission. Its first sheet lists every problem (the parser's, the load step's, the quality
-gate's, as the state records them in `raw.ssi_files.problems`) and every year-on-year
-plausibility warning (`ops.submission_checks` of the published warehouse), each with its
-sheet, cell, the value found, the rule and what to do. Then come the sheets of the workbook
+`write_feedback` writes a new workbook (.xlsx) for one SSI submission that needs feedback:
+rejected, quarantined, or with a warning or a flagged figure (the words of
+`ops.submission_checks`). Its first sheet lists every problem (the parser's, the load step's,
+the quality gate's, as the state records them in `raw.ssi_files.problems`), every
+year-on-year plausibility warning and every flagged figure (e.g. above 100 %), from
+`ops.submission_checks` of the published warehouse, each with its sheet, cell, the value
+found, the rule and what to do. Then come the sheets of the workbook
 the country sent, copied from the archived original (values read with python-calamine,
 whatever its format; the original is only ever read), each cell concerned highlighted and
 commented.
@@ -15,9 +17,10 @@ the submission's language: the one the parser found for a loaded submission
 labels and column headers as the parser does, English when nothing tells. Each problem also
 keeps the check's own message, in English, for the ILO's statisticians.
 
-Warnings are read from the published warehouse rather than computed again from the state:
-`ops.submission_checks` is what analysts see, and its thresholds live in one dbt seed. They
-exist only for current submissions: a superseded revision has none.
+Warnings and flagged figures are read from the published warehouse rather than computed
+again from the state: `ops.submission_checks` is what analysts see, and its thresholds and
+flags live in dbt seeds. They exist only for current submissions: a superseded revision has
+none.
 """
 
 from __future__ import annotations
@@ -190,8 +193,9 @@ def write_feedback(state: Path | str | duckdb.DuckDBPyConnection, key: str, out:
     problems = _problems(record) if status in ("rejected", "quarantined") else []
     checks = _warnings(warehouse, record["submission_id"]) if status == "loaded" else []
     if not problems and not checks:
-        why = ("no warning in the published warehouse's ops.submission_checks (a superseded "
-               "revision has none)" if status == "loaded" else f"it is {status}")
+        why = ("no warning and no flagged figure in the published warehouse's "
+               "ops.submission_checks: it needs no feedback (a superseded revision has none)"
+               if status == "loaded" else f"it is {status}")
         raise FeedbackError(f"{record['original_name']}: nothing to send back: {why}")
     sheets = read_sheets(archived)
     language = language or loaded_language or (detect_language(sheets) if sheets else "en")

@@ -1,6 +1,6 @@
 """The statisticians' review on the published warehouse: what each submission of a run
-brought (its problems, warnings and flagged figures, with what to send back), and who has
-not reported a year yet."""
+brought (its problems, warnings and flagged figures, with what to send back to those that
+need feedback), and who has not reported a year yet."""
 
 from __future__ import annotations
 
@@ -8,60 +8,33 @@ from pathlib import Path
 
 import duckdb
 
-from ingest import codes
 from ingest.paths import PRIVATE_DIR, PRIVATE_FILE, Paths
 from warehouse.access.query import run_query
+from warehouse.review import items
 from warehouse.review.feedback import feedback_batch
 from warehouse.shared.summary import RunSummary, SubmissionReview
 from warehouse.sources.registry import SOURCES
 
-# What each flag says, in a few words for people (the seed quality_flags).
-FLAGS = {flag.flag: flag.words for flag in codes.quality_flags().values()}
-
 
 def _figures(warehouse: Path, ids: list[str]) -> tuple[dict, dict]:
-    """submission id -> the sentences of its plausibility warnings, and of its flagged
-    coverage figures, rounded as a statistician reads them."""
-    warnings: dict[str, list[str]] = {}
-    flagged: dict[str, list[str]] = {}
+    """submission id -> its warnings, and its flagged figures (what ops.submission_checks
+    found, rounded as a statistician reads them)."""
+    found: dict[str, dict[str, list[str]]] = {items.WARNING: {}, items.FLAGGED: {}}
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        for sid, text in con.execute(
-                "select submission_id, what_was_found from ops.submission_checks "
-                "where list_contains($1, submission_id) order by all", [ids]).fetchall():
-            warnings.setdefault(sid, []).append(text)
-        for sid, iso3, year, series, sex, pct, flag in con.execute("""
-                select submission_id, country_iso3, year, series, sex, coverage_pct,
-                       quality_flag
-                from marts.coverage_sdg131
-                where list_contains($1, submission_id) and quality_flag is not null
-                order by all""", [ids]).fetchall():
-            value = f" {pct:.1f} %" if pct is not None else ""
-            flagged.setdefault(sid, []).append(
-                f"{iso3} {year} {series} {sex}{value}: {FLAGS.get(flag, flag)}")
+        for sid, kind, text in con.execute(
+                "select submission_id, kind, what_was_found from ops.submission_checks "
+                "where list_contains($1, submission_id) order by submission_id, kind, item, "
+                "sex, check_name", [ids]).fetchall():
+            found[kind].setdefault(sid, []).append(text)
     finally:
         con.close()
-    return warnings, flagged
+    return found[items.WARNING], found[items.FLAGGED]
 
 
 def _reviewed() -> list[str]:
     """The sources whose deliveries statisticians review one by one (SSI submissions)."""
     return [source.name for source in SOURCES.values() if source.reviewed]
-
-
-def _docs_page(summary: RunSummary, row: SubmissionReview) -> str | None:
-    """The Data Docs page that says most about the submission: its failed source validation
-    when quarantined, the plausibility checks when warned, else its first validation."""
-    pages = [(v["suite"], v["page"], v["passed"]) for source in _reviewed()
-             for v in summary.get(source, {}).get("validations", []) if v["page"]]
-    if row["status"] == "quarantined":
-        failed = [page for _, page, passed in pages if not passed]
-        return failed[0] if failed else None
-    if row.get("warnings"):
-        checks = [v["page"] for v in summary.get("marts_gate", {}).get("validations", [])
-                  if v["suite"] == "marts__submission_checks"]
-        return checks[0] if checks else None
-    return pages[0][1] if row["status"] == "loaded" and pages else None
 
 
 def feedback_name(file: str, sha256: str) -> str:
@@ -75,9 +48,10 @@ def feedback_name(file: str, sha256: str) -> str:
 
 def review_submissions(paths: Paths, summary: RunSummary) -> list[SubmissionReview]:
     """Every SSI submission of the run with its warnings and flagged figures (from the
-    published warehouse), its Data Docs page, and for each one rejected, quarantined or
-    warned, the feedback workbook for the country, written into the home's private
-    `feedback/` folder (it copies the workbook, contact e-mail included)."""
+    published warehouse), and for each one that needs feedback (rejected, quarantined, or
+    with a warning or a flagged figure: `items.needs_feedback`), the feedback workbook for
+    the country, written into the home's private `feedback/` folder (it copies the workbook,
+    contact e-mail included)."""
     rows = [dict(row) for source in _reviewed()
             for row in summary.get(source, {}).get("submissions", [])
             if row["status"] != "duplicate"]
@@ -89,11 +63,9 @@ def review_submissions(paths: Paths, summary: RunSummary) -> list[SubmissionRevi
     for row in rows:
         row["warnings"] = warnings.get(row["submission_id"], [])
         row["flagged"] = flagged.get(row["submission_id"], [])
-        row["docs_page"] = _docs_page(summary, row)
+        row["docs_page"] = None
         row["feedback"] = None
-        # A feedback workbook holds problems and plausibility warnings; a loaded submission
-        # with flagged figures only has nothing to send back (write_feedback would refuse).
-        if row["status"] != "loaded" or row["warnings"]:
+        if items.needs_feedback(row["status"], row["warnings"], row["flagged"]):
             asked.append((row, paths.feedback / feedback_name(row["file"], row["sha256"])))
     written = feedback_batch(paths, [(row["sha256"], out) for row, out in asked])
     for (row, out), nothing in zip(asked, written, strict=True):

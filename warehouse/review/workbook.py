@@ -32,7 +32,7 @@ from ingest.ssi_workbook import (
 )
 from warehouse.review.messages import MESSAGES
 
-ERROR, WARNING = "error", "warning"
+ERROR, WARNING, FLAGGED = "error", "warning", "flagged"
 
 
 # What is copied of a workbook, at most: the parser refuses bigger ones (too_large,
@@ -43,8 +43,9 @@ MAX_FILE_BYTES = 50 * 2**20
 MAX_ROWS = 100_000
 
 
-FILLS = {ERROR: PatternFill("solid", fgColor="FFC7CE"), WARNING: PatternFill("solid",
-                                                                              fgColor="FFEB9C")}
+FILLS = {ERROR: PatternFill("solid", fgColor="FFC7CE"),
+         WARNING: PatternFill("solid", fgColor="FFEB9C"),
+         FLAGGED: PatternFill("solid", fgColor="FFEB9C")}
 
 
 TABS = {ERROR: "C00000", WARNING: "FFC000"}
@@ -76,7 +77,7 @@ COLUMN_WIDTHS = (12, 15, 18, 14, 20, 55, 60, 60)  # the problems table, column A
 class Item:
     """One problem or warning, as the focal point reads it."""
 
-    kind: str  # error | warning
+    kind: str  # error | warning | flagged (the words of ops.submission_checks.kind)
     code: str
     rule: str
     todo: str
@@ -313,7 +314,25 @@ def _series_cells(where: Locator, series: str, sex: str) -> list[tuple[str, str 
                      else [])
 
 
+def flagged_item(check: dict, language: str, where: Locator) -> Item:
+    """A flagged figure of ops.submission_checks (e.g. above 100 %), at the cells it is
+    computed from."""
+    name, series, sex = check["check_name"], check["item"], check["sex"] or "SEX_T"
+    value = "" if check["new_value"] is None else f"{number(check['new_value'], language, 1)} %"
+    fields = {"code": series, "sex": text(f"sex_{sex}", language), "year": check["year"],
+              "series": text(f"series_{series}", language) if f"series_{series}" in MESSAGES
+              else series, "new": value}
+    known = f"rule_{name}" in MESSAGES
+    return Item(FLAGGED, name, text(f"rule_{name}", language, **fields) if known
+                else text("rule_other", language),
+                text(f"do_{name}" if known else "do_other", language),
+                check["what_was_found"], value or "—",
+                [loc for loc in _series_cells(where, series, sex) if loc[0]])
+
+
 def warning_item(check: dict, language: str, where: Locator) -> Item:
+    if check.get("kind") == FLAGGED:
+        return flagged_item(check, language, where)
     name, item, sex = check["check_name"], check["item"], check["sex"] or "SEX_T"
     years = text("years_one", language) if check["years_elapsed"] == 1 else text(
         "years_many", language, n=check["years_elapsed"])

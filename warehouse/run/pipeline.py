@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from ingest.paths import Paths, make_private, resolve
 from ingest.reference import COUNTRY_CODES
 from warehouse.publication import records
+from warehouse.review import pages as review_pages
 from warehouse.review import submissions
 from warehouse.run import journal, report, steps
 from warehouse.run.steps import BuildOptions
@@ -96,7 +97,15 @@ def call(step: Callable, *args, **kwargs):
 
 
 def write_report(paths: Paths, summary: RunSummary) -> str:
-    """Write the run's summary page beside the Data Docs; return its path."""
+    """Write the run's summary page beside the Data Docs, and the index of runs; return its
+    path. A run that published or reviewed submissions first writes the review (its open
+    items, one page each); a night with nothing new, or a failed run, leaves it as it is."""
+    if summary["published"] or summary.get("review"):
+        report.write_record(summary, paths.docs)  # what the review's pages read of the run
+        try:
+            review_pages.write_review(paths)
+        except Exception:  # the run's own page must still be written
+            logging.getLogger("spf").exception("the review page could not be written")
     return str(report.write_html(summary, paths.docs))
 
 

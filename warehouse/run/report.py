@@ -7,13 +7,14 @@ without the gates, and where to find the page.
 
 from __future__ import annotations
 
-import html
 import json
 import os
 from pathlib import Path
 from typing import NamedTuple
 
 from ingest.terminal import printable
+from warehouse.pages import html as pages_html
+from warehouse.review import items, pages
 from warehouse.shared.summary import RunSummary, Scope, SourceSummary, SubmissionReview
 from warehouse.sources.registry import SOURCES
 
@@ -30,8 +31,8 @@ class Table(NamedTuple):
     rows: list[list[Line]]
 
 
-REVIEW_COLUMNS = ["country", "year", "revision", "language", "file", "status", "problems",
-                  "warnings and flagged figures", "Data Docs", "feedback"]
+REVIEW_COLUMNS = ["country", "year", "revision", "file", "status", "needs feedback",
+                  "problems, warnings and flagged figures", "review", "feedback"]
 
 
 def describe_scope(scope: Scope) -> str:
@@ -147,20 +148,49 @@ def _changes(summary: RunSummary) -> list[Line]:
     return lines
 
 
+def needing_feedback(summary: RunSummary) -> list[SubmissionReview]:
+    """The submissions of the run that need feedback (`items.needs_feedback`)."""
+    return [r for r in summary.get("review") or []
+            if items.needs_feedback(r["status"], r.get("warnings", []), r.get("flagged", []))]
+
+
 def _review(summary: RunSummary, docs: Path | None) -> Table | None:
-    """One row per SSI submission of the run, as statisticians review them."""
-    rows: list[SubmissionReview] = summary.get("review") or []
+    """One row per SSI submission of the run that needs feedback, as statisticians review
+    them; the others are counted in the run's lines."""
+    rows = needing_feedback(summary)
     if not rows:
         return None
+
+    def page(r: SubmissionReview) -> str | None:
+        if docs is None:
+            return None
+        target = pages.page_of(docs, r["submission_id"], r["file"], r["sha256"])
+        return _relative(str(target), docs) if target.exists() else None
+
     return Table(REVIEW_COLUMNS, [[
         Line(r["country_iso3"] or ""), Line(str(r["year"] or "")), Line(str(r["revision"] or "")),
-        Line(r["language"] or ""), Line(r["file"]), Line(r["status"]),
-        Line("; ".join(r["problems"])),
-        Line("; ".join([*r.get("warnings", []), *r.get("flagged", [])])),
-        Line("validation", _relative(r.get("docs_page"), docs)) if r.get("docs_page")
-        else Line(""),
+        Line(r["file"]), Line(r["status"]),
+        Line(items.what_needs_feedback(r["status"], r["problems"], r.get("warnings", []),
+                                       r.get("flagged", []))),
+        Line("; ".join(pages.rounded(t) for t in [*r["problems"], *r.get("warnings", []),
+                                                   *r.get("flagged", [])])),
+        Line("its page", page(r)) if page(r) else Line(""),
         Line("workbook", _relative(r.get("feedback"), docs)) if r.get("feedback")
         else Line("")] for r in rows])
+
+
+def _reviewed_lines(summary: RunSummary, docs: Path | None) -> list[Line]:
+    """How many of the run's submissions need feedback, and where the open items are."""
+    reviewed = summary.get("review") or []
+    review = Line("every submission still needing feedback, from this run or earlier: the "
+                  "review page" + ("" if summary["published"] or reviewed else
+                                   " (as it was: this run changed nothing there)"),
+                  "../review.html" if docs is not None else None)
+    if not reviewed:
+        return [review]
+    need = len(needing_feedback(summary))
+    return [Line(f"{need} of the run's {len(reviewed)} submission(s) need feedback; the "
+                 f"{len(reviewed) - need} other(s) need none"), review]
 
 
 def sections(summary: RunSummary, docs: Path | None) -> list[tuple[str, list[Line] | Table]]:
@@ -173,10 +203,11 @@ def sections(summary: RunSummary, docs: Path | None) -> list[tuple[str, list[Lin
         run.append(Line(f"interrupted (killed, or out of disk space) and finished by run "
                         f"{summary['finished_by']}"))
     out: list[tuple[str, list[Line] | Table]] = [
-        ("Run", run + _built(summary, docs) + _site(summary, docs))]
+        ("Run", run + _built(summary, docs) + _site(summary, docs)
+         + _reviewed_lines(summary, docs))]
     review = _review(summary, docs)
     if review:
-        out.append(("Submissions to review", review))
+        out.append(("Submissions of this run that need feedback", review))
     for source in SOURCES.values():
         if source.name in summary:
             out.append((source.title, _source(source.name, summary[source.name],
@@ -201,7 +232,12 @@ def terminal(summary: RunSummary) -> str:
     lines.append(outcome(summary))
     if summary.get("site") and summary["site"]["written"]:
         lines.append(f"the programme's pages: {summary['site']['path']}/index.html")
+    if summary.get("review"):
+        lines.append(f"{len(needing_feedback(summary))} of the run's {len(summary['review'])} "
+                     "submission(s) need feedback")
     if summary.get("report"):
+        lines.append("submissions that need feedback, from every run: "
+                     f"{Path(summary['report']).parent.parent / 'review.html'}")
         lines.append(f"summary and validation reports: {summary['report']}")
     return "\n".join(printable(line) for line in lines)
 
@@ -239,41 +275,108 @@ def _md(line: Line) -> str:
     return f"[{text}]({line.link})" if line.link else text
 
 
-def _html(line: Line) -> str:
-    text = html.escape(line.text)
-    return f'<a href="{html.escape(line.link)}">{text}</a>' if line.link else text
+def _html(line: Line) -> pages_html.Markup:
+    return pages_html.link(line.text, line.link)
+
+
+def state_of(summary: RunSummary) -> str:
+    """published, unchanged or failed: a run's outcome in one word."""
+    if summary["published"]:
+        return "published"
+    return "failed" if summary.get("error") else "unchanged"
 
 
 def write_html(summary: RunSummary, docs: Path) -> Path:
-    """Write docs/runs/<run_id>.html and docs/runs/latest.html; return the run's page."""
+    """Write docs/runs/<run_id>.html and docs/runs/latest.html, and the index of every run;
+    return the run's page."""
     runs = docs / "runs"
     runs.mkdir(parents=True, exist_ok=True)
-    body = []
-    for heading, part in sections(summary, docs):
-        body.append(f"<h2>{html.escape(heading)}</h2>")
-        if isinstance(part, Table):
-            body.append("<table><tr>" + "".join(f"<th>{html.escape(c)}</th>"
-                                                for c in part.columns) + "</tr>")
-            body += ["<tr>" + "".join(f"<td>{_html(cell)}</td>" for cell in row) + "</tr>"
-                     for row in part.rows]
-            body.append("</table>")
-        else:
-            body.append("<ul>" + "".join(f"<li>{_html(line)}</li>" for line in part)
-                        + "</ul>")
-    title = html.escape(f"SPF Warehouse run {summary['run_id']}")
-    page = (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title>"
-        "<style>body{font-family:sans-serif;max-width:90em;margin:2em auto}"
-        "li{margin:.3em 0}table{border-collapse:collapse;font-size:90%}"
-        "th,td{border:1px solid #ccc;padding:.2em .4em;text-align:left;vertical-align:top}"
-        "</style></head><body>"
-        f"<h1>{title}</h1>"
-        "<p><a href='../index.html'>All validation results (Data Docs)</a></p>"
-        + "".join(body) + "</body></html>\n")
     target = runs / f"{summary['run_id']}.html"
-    target.write_text(page, encoding="utf-8")
-    (runs / "latest.html").write_text(page, encoding="utf-8")
-    record = json.dumps(summary, indent=1, default=str)  # the same, for programs
+    state = state_of(summary)
+    body = [pages_html.box(outcome(summary), {"published": "ok", "failed": "bad"}.get(
+        state, "info"))]
+    for heading, part in sections(summary, docs):
+        if isinstance(part, Table):
+            body.append(pages_html.section(heading, pages_html.table(
+                part.columns, [[_html(cell) for cell in row] for row in part.rows])))
+        else:
+            body.append(pages_html.section(heading, pages_html.bullets(
+                _html(line) for line in part)))
+    pages_html.write(target, docs, f"SPF Warehouse run {summary['run_id']}", body,
+                     pages.nav(docs), lead=f"{summary['kind']} run, {state}")
+    (runs / "latest.html").write_text(
+        target.read_text(encoding="utf-8"), encoding="utf-8")  # same folder: same links
+    write_record(summary, docs)
+    write_index(docs)
+    return target
+
+
+def write_record(summary: RunSummary, docs: Path) -> None:
+    """The summary as JSON beside its page (runs/<run_id>.json and latest.json), for
+    programs, the index of runs and the review's pages."""
+    runs = docs / "runs"
+    runs.mkdir(parents=True, exist_ok=True)
+    record = json.dumps(summary, indent=1, default=str)
     (runs / f"{summary['run_id']}.json").write_text(record, encoding="utf-8")
     (runs / "latest.json").write_text(record, encoding="utf-8")
-    return target
+
+
+def _brought(summary: RunSummary) -> list[str]:
+    """What each source brought, in its summary's first line."""
+    backfill = "scope" in summary
+    return [f"{source.label}: {_source(source.name, summary[source.name], backfill)[0].text}"
+            for source in SOURCES.values() if source.name in summary]
+
+
+def _published(summary: RunSummary) -> str:
+    changes = summary.get("publication") or {}
+    if not summary["published"]:
+        return ""
+    return changes.get("to_publication") or "published"
+
+
+def _changed(summary: RunSummary) -> list[str]:
+    """What the publication changed, mart by mart (its first lines)."""
+    return [line.text for line in _changes(summary)[1:]]
+
+
+def write_index(docs: Path) -> Path:
+    """docs/runs/index.html: every run whose summary is in docs/runs/, newest first, with its
+    kind, outcome, what it brought, what it published and what that changed."""
+    runs = docs / "runs"
+    rows = []
+    for record in sorted(runs.glob("*.json"), reverse=True):
+        if record.name == "latest.json":
+            continue
+        try:
+            summary = json.loads(record.read_text(encoding="utf-8"))
+            summary["run_id"], summary["published"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        page = runs / f"{summary['run_id']}.html"
+        state = state_of(summary)
+        changed = _changed(summary)
+        shown = changed[:6] + ([f"... and {len(changed) - 6} more"] if len(changed) > 6 else [])
+        rows.append([
+            pages_html.link(_when(summary["run_id"]), page.name if page.exists() else None),
+            summary.get("kind", ""), pages_html.tag(state),
+            pages_html.bullets(_brought(summary) + ([f"failed: {summary['error']}"]
+                                                    if summary.get("error") else [])),
+            _published(summary),
+            pages_html.bullets(shown) if shown else (
+                "nothing" if state == "published" else "")])
+    body = [pages_html.table(["run", "kind", "outcome", "what it brought", "published",
+                              "what changed"], rows) if rows else
+            pages_html.box("No run yet.")]
+    return pages_html.write(runs / "index.html", docs, "Runs", body, pages.nav(docs),
+                            lead="Every run, newest first. The last run's page is "
+                                 "latest.html.")
+
+
+def _when(run_id: str) -> str:
+    """20261207T111417647033Z as 2026-12-07 11:14:17 UTC."""
+    try:
+        return f"{run_id[0:4]}-{run_id[4:6]}-{run_id[6:8]} {run_id[9:11]}:{run_id[11:13]}:" \
+               f"{run_id[13:15]} UTC"
+    except IndexError:
+        return run_id

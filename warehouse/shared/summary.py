@@ -55,6 +55,10 @@ class Validation(TypedDict):
     page: str | None
     failures: list[str]  # blocking: publication or loading stopped
     warnings: list[str]  # reported only
+    data: NotRequired[str]  # what it validated, as its Data Docs page names it
+    evaluated: NotRequired[int]  # how many expectations
+    by_unit: NotRequired[dict[str, list[str]]]  # a source gate: what failed, per submission
+    # or fetch whose rows failed (the review page of a submission shows its own)
 
 
 class SourceSummary(TypedDict):
@@ -154,7 +158,8 @@ class RunSummary(TypedDict):
 def validations(results: list[GateResult]) -> list[Validation]:
     return [Validation(suite=r.suite, passed=r.passed, page=r.docs_page,
                        failures=[f.describe() for f in r.failures if f.blocking],
-                       warnings=[f.describe() for f in r.warnings]) for r in results]
+                       warnings=[f.describe() for f in r.warnings], data=r.data or r.suite,
+                       evaluated=r.evaluated, by_unit=r.by_unit) for r in results]
 
 
 def source_summary(source: str, report: Report, results: list[GateResult],

@@ -2,7 +2,7 @@
 -- both sexes) with its year, the steps achieved in each phase, people impacted per
 -- category as of the reporting date, and funding mobilized. One row per country that is
 -- a focus country or has any figure.
-{#- Each series (<series>_pct, <series>_year) and impact category (<category>_persons) is
+{#- Each series (SERIES_pct, SERIES_year) and impact category (CATEGORY_persons) is
     a column, in the order of its seed; the lists are read from the seeds at compile time
     (rowid: the order the seed's rows were loaded in, that of the file). -#}
 {%- set series_seed = ref('sdg131_series') -%}

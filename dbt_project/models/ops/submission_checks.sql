@@ -1,7 +1,10 @@
--- The statisticians' review: what looks implausible in each current submission against the
--- same country's latest earlier reference year (intermediate.int_ssi__year_on_year), by the
--- thresholds of the seed plausibility_thresholds. Warnings: they never block publication;
--- they say what to look at, and what to ask the country (spf feedback).
+-- The statisticians' review of each current submission, in two kinds, one vocabulary:
+-- a warning is a figure that moved implausibly against the same country's latest earlier
+-- reference year (intermediate.int_ssi__year_on_year), by the thresholds of the seed
+-- plausibility_thresholds; a flagged figure is a coverage figure whose quality flag is
+-- followed up with the country (seed quality_flags, follow_up: above 100 %, a denominator
+-- of zero). Neither blocks publication; both say what to look at, and what to ask the
+-- country (spf feedback). A submission with either, or rejected or quarantined, needs feedback.
 with comparisons as (
     select * from {{ ref('int_ssi__year_on_year') }}
 ),
@@ -102,6 +105,7 @@ select
     submission_id,
     country_iso3,
     year,
+    'warning' as kind,
     check_name,
     severity,
     item,
@@ -117,3 +121,42 @@ select
     earlier_year,
     years_elapsed
 from found
+
+union all
+
+-- Flagged figures: the country's own figure, whatever earlier years said.
+select
+    c.submission_id,
+    c.country_iso3,
+    c.year,
+    'flagged' as kind,
+    c.quality_flag as check_name,
+    'warning' as severity,
+    c.series as item,
+    c.sex,
+    format(
+        '{} {} {} {}{}: {}', c.country_iso3, c.year, c.series, c.sex,
+        case
+            when c.coverage_pct is not null then format(' {:.1f} %', c.coverage_pct) else ''
+        end,
+        f.words
+    ) || case
+        when c.numerator is not null and c.denominator is not null
+            then format(
+                ' ({} covered for {} in the population)',
+                format('{:,}', c.numerator), format('{:,}', c.denominator)
+            )
+        else ''
+    end as what_was_found,
+    null::double as earlier_value,
+    c.coverage_pct as new_value,
+    null::double as moved_by,
+    'percent' as unit,
+    null::double as threshold,
+    c.quality_flag,
+    null as earlier_submission_id,
+    null::integer as earlier_year,
+    null::integer as years_elapsed
+from {{ ref('int_ssi__coverage') }} as c
+inner join {{ ref('quality_flags') }} as f on c.quality_flag = f.flag
+where f.follow_up and f.applies_to = 'coverage_sdg131'
