@@ -174,8 +174,8 @@ def test_a_bug_still_shows_its_traceback(tmp_path, prefect_api):
 
 # --- the command line as analysts expect one -------------------------------------------------
 
-COMMANDS = ["run", "backfill", "status", "feedback", "release", "query", "export", "tables",
-            "diff", "rollback", "publications", "worker"]
+COMMANDS = ["run", "backfill", "status", "feedback", "release", "accept", "query", "export",
+            "tables", "diff", "rollback", "site", "publications", "worker"]
 
 
 def test_version():

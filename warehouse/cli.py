@@ -424,8 +424,8 @@ def release(
 def accept(
     file: Annotated[str, typer.Argument(help="SSI file name, sha256 prefix or submission id, "
                                              "as the review page shows them.")],
-    note: Annotated[str, typer.Option(help="Who looked at it, and why it needs nothing "
-                                           "more (kept in the state).")],
+    note: Annotated[str, typer.Option(metavar="WHY", help="Who looked at it, and why it "
+                                      "needs nothing more (kept in the state).")],
     warehouse: WarehouseOpt = None,
 ) -> None:
     """Settle an item of the review page with a statistician's note: a submission with
@@ -618,9 +618,10 @@ def rollback(
         typer.echo(f"its pages: {done['then']['path']}/index.html")
 
 
-@app.command()
+@app.command(cls=_Command, short_help="Write the programme's pages: index, countries, themes.")
 def site(
     out: Annotated[Path | None, typer.Option(
+        metavar="DIR",
         help="Folder to write the site into (default: the home's site/, as a run does).")
     ] = None,
     as_of: Annotated[str | None, typer.Option(
