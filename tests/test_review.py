@@ -345,7 +345,7 @@ def test_the_review_of_the_sample_lists_what_needs_feedback_in_one_vocabulary(sa
     result = CliRunner().invoke(app, ["status", "--warehouse", str(sample)])
     assert result.exit_code == 0, result.output
     assert f"{len(items)} submission(s) need feedback" in result.output
-    assert re.search(r"KGZ-2019-r1\s+\| KGZ_2019_r1.xlsx\s+\| loaded\s+\| 3 flagged figures",
+    assert re.search(r"KGZ-2019-r1\s+KGZ_2019_r1.xlsx\s+loaded\s+3 flagged figures",
                      result.output)
 
 

@@ -353,13 +353,19 @@ def status(
     if not needing:
         typer.echo("\nno submission needs feedback")
         return
-    typer.echo(f"\n{len(needing)} submission(s) need feedback (rejected, quarantined, or with "
-               "a warning or a flagged figure), as the review page lists them:")
-    sys.stdout.write(format_rows(
-        ["submission", "file", "status", "needs feedback"],
-        [(i.key, printable(i.file), i.status, i.what) for i in needing], "table"))
-    typer.echo("`spf feedback ID --out FILE` writes what to send back; `spf accept ID --note "
-               "WHY` settles one that needs nothing more.")
+    typer.echo()
+    typer.echo(textwrap.fill(
+        f"{len(needing)} submission(s) need feedback (rejected, quarantined, or with a "
+        "warning or a flagged figure), as the review page lists them:", width))
+    shown = [[printable(str(v or "")) for v in (i.key, i.file, i.status, i.what)]
+             for i in needing]
+    pads = [max(len(line[k]) for line in shown) for k in range(3)]
+    for line in shown:
+        typer.echo(_fit("  ".join([*(f"{v:<{p}}" for v, p in zip(line, pads, strict=False)),
+                                   line[3]]), width))
+    typer.echo(textwrap.fill(
+        "`spf feedback ID --out FILE` writes what to send back; `spf accept ID --note WHY` "
+        "settles one that needs nothing more.", width))
 
 
 @app.command(cls=_Command, short_help='Write the feedback workbook of an SSI submission.')
