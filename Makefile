@@ -36,7 +36,7 @@ office:
 ## Lint (Python, the layer contract, the dbt SQL), then the whole test suite (includes the
 ## real Prefect server test).
 test: lint browser office
-	$(BIN)/python -m pytest -n 2 --dist loadscope
+	$(BIN)/python -m pytest -n 2 --dist loadscope --durations=15
 
 lint: setup
 	$(BIN)/ruff check .

@@ -22,11 +22,13 @@ import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from expectations import data_docs
 from ingest.paths import EXPECTATIONS_DIR
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported where used: a night with nothing new needs none of it
 
 SUITES_DIR = EXPECTATIONS_DIR / "suites"
 DOCS_STYLES = EXPECTATIONS_DIR / "data_docs.css"

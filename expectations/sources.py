@@ -10,19 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from expectations.gates import GateResult, Gates
 from ingest import population
 from ingest.problems import Problem
 from ingest.rmt_versions import VERSION_KEY
 
+if TYPE_CHECKING:
+    import pandas as pd  # imported where used: a night with nothing new needs none of it
 
 def _rmt_rows(frame: pd.DataFrame) -> pd.DataFrame:
     """Project-report rows as the `rmt__*` suites see them: dates also as years (which GX
     compares reliably), no lists or JSON documents, `updated_at` (part of every row's key)
     as epoch microseconds."""
+    import pandas as pd
+
     frame = frame.assign(updated_at=frame.updated_at.astype("datetime64[us, UTC]")
                          .astype("int64"))
     for column, year in RMT_DATES.items():

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from prefect import flow
+from prefect import flow, get_run_logger
 
 from flows.nightly import PREFECT_RUN_LOGGERS
-from flows.tasks import ProgressArtifacts, orchestration
+from flows.tasks import ProgressArtifacts, orchestration, token_for
 from ingest import progress
-from warehouse.run import pipeline
+from warehouse.run import pipeline, worker
 from warehouse.sources.registry import names
 
 pipeline.without_expected_tracebacks(*PREFECT_RUN_LOGGERS)  # as the nightly flow does
@@ -34,9 +34,15 @@ def backfill(years_from: int | None = None, years_to: int | None = None,
     by fetch, whatever the years and countries. `settle_seconds`, `reporting_date`, `population` and
     `keep_publications` are as in the nightly flow.
     """
-    with progress.reporting(ProgressArtifacts()):
-        return pipeline.backfill(warehouse, years_from, years_to, countries, sources, reread,
-                                 landing, rmt_dir, rmt_url, how=orchestration(),
-                                 settle_seconds=settle_seconds, reporting_date=reporting_date,
-                                 population=population,
-                                 keep_publications=keep_publications)
+    parameters = dict(warehouse=warehouse, years_from=years_from, years_to=years_to,
+                      countries=countries, sources=sources, reread=reread, landing=landing,
+                      rmt_dir=rmt_dir, rmt_url=rmt_url, settle_seconds=settle_seconds,
+                      reporting_date=reporting_date, population=population,
+                      keep_publications=keep_publications)
+
+    def cold() -> dict:
+        with progress.reporting(ProgressArtifacts()):
+            return pipeline.backfill(how=orchestration(), **parameters)
+
+    return worker.run("backfill", parameters, cold, get_run_logger(),
+                      environment=token_for(rmt_url))

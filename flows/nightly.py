@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from prefect import flow
+from prefect import flow, get_run_logger
 
-from flows.tasks import ProgressArtifacts, orchestration
+from flows.tasks import ProgressArtifacts, orchestration, token_for
 from ingest import progress
-from warehouse.run import pipeline
+from warehouse.run import pipeline, worker
 
 # An expected failure (warehouse/shared/errors.py RunFailed) is logged in one line; a bug keeps its
 # traceback. These are the loggers Prefect's engine logs a failed flow run and task run to.
@@ -32,7 +32,13 @@ def nightly(landing: str | None = None, rmt_dir: str | None = None, rmt_url: str
     bundled World Bank seed). The last `keep_publications` publications stay in the home
     (default $SPF_KEEP_PUBLICATIONS, else 14).
     """
-    with progress.reporting(ProgressArtifacts()):
-        return pipeline.nightly(warehouse, landing, rmt_dir, rmt_url, how=orchestration(),
-                                settle_seconds=settle_seconds, reporting_date=reporting_date,
-                                population=population, keep_publications=keep_publications)
+    parameters = dict(warehouse=warehouse, landing=landing, rmt_dir=rmt_dir, rmt_url=rmt_url,
+                      settle_seconds=settle_seconds, reporting_date=reporting_date,
+                      population=population, keep_publications=keep_publications)
+
+    def cold() -> dict:
+        with progress.reporting(ProgressArtifacts()):
+            return pipeline.nightly(how=orchestration(), **parameters)
+
+    return worker.run("nightly", parameters, cold, get_run_logger(),
+                      environment=token_for(rmt_url))

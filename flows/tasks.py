@@ -21,6 +21,7 @@ from ingest.redaction import Scrubber
 from warehouse.review import submissions
 from warehouse.run import pipeline, report, steps
 from warehouse.shared.summary import RunSummary
+from warehouse.site import place
 from warehouse.sources.registry import SOURCES
 
 
@@ -109,7 +110,7 @@ class ProgressArtifacts:
 
 TASKS = {step: task(step, name=step.__name__, cache_policy=NO_CACHE) for step in (
     *(step for source in SOURCES.values() for step in (source.ingest, source.reprocess)),
-    steps.build_marts, steps.validate_marts, steps.publish_marts,
+    steps.build_marts, steps.validate_marts, steps.publish_marts, place.write_site,
     submissions.review_submissions, report_run)}
 
 
@@ -119,6 +120,14 @@ def run_task(step, *args, **kwargs):
     if step not in TASKS:
         TASKS[step] = task(step, name=step.__name__, cache_policy=NO_CACHE)
     return TASKS[step](*args, **kwargs)
+
+
+def token_for(rmt_url: str | None):
+    """For a run handed to the warm worker: the RMT token this flow would use (from its
+    environment or the Secret block), passed to the worker over its private socket."""
+    def environment() -> dict[str, str]:
+        return {rmt_api.TOKEN_ENV: resolve_token()} if rmt_url else {}
+    return environment
 
 
 def orchestration() -> pipeline.Orchestration:

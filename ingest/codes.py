@@ -37,6 +37,8 @@ SCHEME_TYPES = seed_column("scheme_types", "scheme_type")
 OUTCOME_TYPES = seed_column("outcome_types", "outcome_type")
 IMPACT_CATEGORIES = seed_column("impact_categories", "impact_category")
 OUTPUT_TYPES = seed_column("output_types", "output_type")
+# The 16 thematic areas of Table 4 of the phase-2 programme document (project reports).
+THEMATIC_AREAS = seed_column("thematic_areas", "thematic_area")
 SERIES = seed_column("sdg131_series", "series")
 ILO_REGIONS = seed_column("ilo_regions", "ilo_region")
 

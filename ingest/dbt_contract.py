@@ -94,3 +94,32 @@ def table_grains(wanted: tuple[str, ...] = ("marts", "ops"), models_dir: Path = 
     where = schemas(models_dir, project_file)
     return {f"{where[name]}.{name}": grain for name, grain in grains(models_dir).items()
             if where.get(name) in wanted}
+
+
+def _text(value) -> str:
+    return " ".join(str(value or "").split())
+
+
+def descriptions(models_dir: Path = MODELS_DIR, project_file: Path = PROJECT_FILE,
+                 seeds_dir: Path | None = None) -> dict[str, tuple[str, dict[str, str]]]:
+    """`schema.table` -> (its description, column -> description), as the YAML beside the
+    models and seeds writes them (and dbt docs shows them), for every model and seed."""
+    seeds_dir = seeds_dir or DBT_PROJECT_DIR / "seeds"
+    project = yaml.safe_load(project_file.read_text(encoding="utf-8")) or {}
+    seed_schema = ((project.get("seeds") or {}).get(project.get("name")) or {}).get(
+        "+schema", "main")
+    where = schemas(models_dir, project_file)
+    found = {}
+    for path in sorted([*models_dir.rglob("*.yml"), *seeds_dir.glob("*.yml")]):
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for kind, schema_of in (("models", where.get), ("seeds", lambda _: seed_schema)):
+            for node in document.get(kind) or []:
+                if (node.get("config") or {}).get("enabled") is False:
+                    continue    # a seed dbt does not load (the model of its name is)
+                schema = schema_of(node["name"])
+                if schema:
+                    found[f"{schema}.{node['name']}"] = (
+                        _text(node.get("description")),
+                        {c["name"]: _text(c.get("description"))
+                         for c in node.get("columns") or []})
+    return found

@@ -83,8 +83,8 @@ import sys
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import pycountry
 
 from ingest.archive import stored
@@ -92,6 +92,9 @@ from ingest.landing import archive_bytes
 from ingest.paths import REPO_ROOT, SEEDS_DIR
 from ingest.problems import Problem, Rejected
 from ingest.reference import focus_countries
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported where used: a night with nothing new needs none of it
 
 REFERENCE_POPULATION_CSV = SEEDS_DIR / "reference_population.csv"
 WORLD_BANK_CSV = REPO_ROOT / "ingest" / "reference_data" / "world_bank_population.csv"
@@ -149,7 +152,7 @@ ARCHIVE_SOURCE = "population"
 # its file (the unit a blocking failure rejects) and its line in the file.
 GATE_UNIT, GATE_INDEX, GATE_ROW = "sha256", ("sha256", "source_row"), "source_row"
 
-Gate = Callable[[dict[str, pd.DataFrame]], Mapping[str, list[Problem]]]
+Gate = Callable[[dict[str, "pd.DataFrame"]], Mapping[str, list[Problem]]]
 Row = dict[str, object]
 
 
@@ -261,6 +264,8 @@ def read_seed(path: Path = REFERENCE_POPULATION_CSV) -> list[Row]:
 
 def as_frame(rows: Iterable[Row]) -> pd.DataFrame:
     """Rows as the frame `copy_raw` writes into raw.ref_population (nullable integers)."""
+    import pandas as pd
+
     frame = pd.DataFrame.from_records(list(rows), columns=COLUMNS)
     for column in ("population", "source_year", "world_population"):
         frame[column] = frame[column].astype("Int64")
@@ -377,6 +382,8 @@ def read_wpp(path: Path, sha256: str = "", name: str | None = None) -> pd.DataFr
     PopTotal (thousands; None where not a number) and `location_kind` (country, world or
     aggregate). Raises PopulationRejected when it is no such file; problems name the file
     `name` (by default its own)."""
+    import pandas as pd
+
     name = name or path.name
     with path.open("rb") as probe:
         gzipped = probe.read(2) == b"\x1f\x8b"
@@ -426,6 +433,8 @@ def wpp_source(revision: int | None) -> str:
 
 def wpp_rows(frame: pd.DataFrame, revision: int | None) -> tuple[list[Row], list[str]]:
     """Rows from a gated WPP frame, and the ISO3 codes it has that are not pycountry's."""
+    import pandas as pd
+
     years = frame[frame.Time.between(FIRST_YEAR, LAST_YEAR)]
     countries = years[years.location_kind == "country"]
     figures = {(code, int(year)): round(total * 1000) for code, year, total in

@@ -13,11 +13,14 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from ingest.paths import PRIVATE_DIR, PRIVATE_FILE
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported where used: a night with nothing new needs none of it
 
 SSI_DDL = """
 create schema if not exists raw;
@@ -186,6 +189,8 @@ def _archive_paths_inside_the_home(con: duckdb.DuckDBPyConnection) -> None:
 
 def append(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict] | pd.DataFrame) -> int:
     """Insert `rows` (a frame, or dicts keyed by column name) into `table` in one statement."""
+    import pandas as pd
+
     frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame.from_records(rows)
     if frame.empty:
         return 0

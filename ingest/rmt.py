@@ -16,9 +16,9 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from ingest import raw, state
 from ingest.archive import ArchiveDamaged, stored, verified
@@ -30,7 +30,10 @@ from ingest.rmt_contract import MAX_PAGE_BYTES, parse_page
 from ingest.rmt_landing import SOURCE, Fetch, LandedPage, archived_fetch, export_fetches, land_pages
 from ingest.rmt_versions import TABLES, flatten, new_versions
 
-Gate = Callable[[dict[str, pd.DataFrame]], Mapping[str, list[Problem]]]
+if TYPE_CHECKING:
+    import pandas as pd  # imported where used: a night with nothing new needs none of it
+
+Gate = Callable[[dict[str, "pd.DataFrame"]], Mapping[str, list[Problem]]]
 
 
 @dataclass(kw_only=True)
@@ -115,6 +118,8 @@ def parse(fetch: Fetch) -> tuple[list[ParsedPage], list[Problem]]:
 
 def fetch_frames(parsed: list[ParsedPage], fetch_id: str) -> dict[str, pd.DataFrame]:
     """The rows of a fetch's pages, in page order, one frame per raw table."""
+    import pandas as pd
+
     if not parsed:
         return flatten([], fetch_id)
     frames = {}
@@ -157,6 +162,8 @@ def store(con: duckdb.DuckDBPyConnection, outcomes: list[RmtOutcome], run_id: st
 
     Rows of the fetches in `replace` are removed first (a fetch decided again).
     """
+    import pandas as pd
+
     now = datetime.now(UTC)
     fetches = [{
         "fetch_id": o.fetch.fetch_id, "route": o.fetch.route, "origin": o.fetch.origin,

@@ -32,7 +32,7 @@ from pydantic import (
     model_validator,
 )
 
-from ingest.codes import BRANCHES, OUTCOME_TYPES, OUTPUT_TYPES
+from ingest.codes import BRANCHES, OUTCOME_TYPES, OUTPUT_TYPES, THEMATIC_AREAS
 from ingest.problems import Problem
 from ingest.reference import COUNTRY_CODES
 
@@ -47,6 +47,7 @@ MAX_PERSONS = 10_000_000_000  # more people than live on Earth
 MAX_AMOUNT_USD = 1e12  # a trillion US dollars, several years of all development aid
 
 Branch = Literal[BRANCHES]  # type: ignore[valid-type]
+ThematicArea = Literal[THEMATIC_AREAS]  # type: ignore[valid-type]
 Count = Annotated[int, Field(ge=0, le=MAX_PERSONS)]
 Text = Annotated[str, Field(min_length=1)]
 
@@ -113,7 +114,7 @@ class Intervention(_Strict):
     country_iso3: str | None = None
     level: Literal["country", "regional", "global"] | None = None
     flagship: bool = False
-    thematic_areas: list[str] = []
+    thematic_areas: list[ThematicArea] = []
     start_date: dt.date | None = None
     end_date: dt.date | None = None
     funding: list[Funding] = []

@@ -10,12 +10,14 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from ingest.problems import Problem
 from ingest.rmt_contract import Page
 from ingest.rmt_landing import LandedPage
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported where used: a night with nothing new needs none of it
 
 CHILD_TABLES = ("funding", "institutional_changes", "outcomes", "impact_snapshots", "outputs")
 TABLES = ("interventions", *CHILD_TABLES)
@@ -25,6 +27,8 @@ VERSION_KEY = ["intervention_id", "updated_at"]
 def flatten(parsed: list[tuple[LandedPage, Page, list[dict]]], fetch_id: str
             ) -> dict[str, pd.DataFrame]:
     """Raw rows of every intervention version in the pages, one frame per raw table."""
+    import pandas as pd
+
     rows: dict[str, list[dict]] = {table: [] for table in TABLES}
     for landed, page, documents in parsed:
         for item, document in zip(page.items, documents, strict=True):

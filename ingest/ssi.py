@@ -19,9 +19,9 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from ingest import progress, raw, state
 from ingest.archive import ArchiveDamaged, stored, verified
@@ -38,11 +38,14 @@ from ingest.ssi_workbook import (
     parse_workbook,
 )
 
+if TYPE_CHECKING:
+    import pandas as pd  # imported where used: a night with nothing new needs none of it
+
 SOURCE = "ssi"
 PARALLEL_FROM = 16  # below this many workbooks, starting worker processes costs more than it saves
 CHUNK = 8  # workbooks a worker parses per task
 
-Gate = Callable[[dict[str, pd.DataFrame]], Mapping[str, list[Problem]]]
+Gate = Callable[[dict[str, "pd.DataFrame"]], Mapping[str, list[Problem]]]
 Parsed = ParsedSubmission | tuple[list[Problem], dict]  # a submission, or (problems, identity)
 
 
@@ -267,6 +270,8 @@ def decide(landed: list[LandedFile], parsed: dict[str, Parsed],
 
 def table_frames(outcomes: Iterable[SsiOutcome]) -> dict[str, pd.DataFrame]:
     """The parsed rows of loaded outcomes, one frame per table, ready to validate and insert."""
+    import pandas as pd
+
     rows: dict[str, list[dict]] = {table: [] for table in raw.SSI_TABLES}
     for outcome in outcomes:
         sub = outcome.submission

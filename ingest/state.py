@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from datetime import UTC
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from ingest.archive import located
 from ingest.landing import LandedFile
 from ingest.outcomes import ACCEPTED_AFTER_REVIEW
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported where used: a night with nothing new needs none of it
 
 Connection = duckdb.DuckDBPyConnection
 

@@ -179,5 +179,64 @@ def test_spf_export_writes_what_analysts_open(published, tmp_path):
     ilostat = runner.invoke(app, ["export", "--format", "ilostat", "--out", str(tmp_path),
                                   "--warehouse", str(published), "--no-progress"])
     assert ilostat.exit_code == 0, ilostat.output
-    assert Path(ilostat.output.strip()).read_text().startswith(
+    bulk, dictionary, toc = (Path(line) for line in ilostat.output.splitlines())
+    assert bulk.read_text().startswith(
         "ref_area,source,indicator,sex,classif1,time,obs_value,obs_status")
+    assert "KHM,SSI:KHM-2019-r1,SDG_0131_SEX_SOC_RT,SEX_F,SOC_CONTIG_PENSION,2019,71.4," in \
+        bulk.read_text()
+    assert 'source,SSI:KHM-2019-r1,"ILO Social Security Inquiry (SSI): the workbook of ' \
+        'Cambodia for reference year 2019, revision 1, received ' in dictionary.read_text()
+    assert toc.read_text().splitlines()[1].startswith("KHM,Cambodia,")
+
+
+def test_spf_export_sdmx_from_a_published_warehouse_reads_back(published, tmp_path):
+    """The SDMX files of a real build (the worked example: Cambodia 2019), read back with
+    sdmx1 and checked against the structure shipped with them and against the mart."""
+    from test_export import expected_sdmx, read_back_sdmx
+
+    result = runner.invoke(app, ["export", "--format", "sdmx", "--out", str(tmp_path),
+                                 "--warehouse", str(published), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert [Path(line).name for line in result.output.splitlines()] == [
+        "SDG_1_3_1.xml", "SDG_1_3_1.csv", "SDG_DSD_1_3_1.xml"]
+    found = read_back_sdmx(tmp_path)
+    expected = expected_sdmx(published)
+    assert expected and found["SDG_1_3_1.xml"].keys() == found["SDG_1_3_1.csv"].keys() \
+        == expected.keys()
+    for key, record in found["SDG_1_3_1.csv"].items():
+        want = dict(expected[key])
+        assert float(record["OBS_VALUE"]) == float(want.pop("OBS_VALUE"))
+        assert {k: v for k, v in record.items() if k != "OBS_VALUE"} == want
+    pension_f = ("A", "G", "SI_COV_PENSN", "116", "F", *["_T"] * 10, "2019")
+    assert float(found["SDG_1_3_1.xml"][pension_f]["OBS_VALUE"]) == 71.4
+    # The message is the publication's: its id and time, not the moment of the export.
+    header = (tmp_path / "SDG_1_3_1.xml").read_text()
+    assert "<mes:ID>SDG_1_3_1_p0001_DATA</mes:ID>" in header
+
+
+def test_every_exported_table_and_column_is_described(published, tmp_path):
+    """The xlsx's about sheet describes every marts, ops and ref table of a real build and
+    each of their columns (dbt's YAML, and the publication room's words for the two tables
+    it writes), and reference tables export by name."""
+    from openpyxl import load_workbook
+
+    result = runner.invoke(app, ["export", "--all", "--format", "xlsx", "--out", str(tmp_path),
+                                 "--warehouse", str(published), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    book = load_workbook(Path(result.output.strip()), read_only=True)
+    rows = [list(r) for r in book["about"].iter_rows(min_row=2, values_only=True)]
+    tables = {r[1] for r in rows}
+    assert {"marts.coverage_sdg131", "ops.publications", "ops.build_info",
+            "ref.sdg131_series", "ref.m49_countries"} <= tables
+    assert len(book.sheetnames) == len(tables) + 1
+    undescribed = [(r[1], r[2]) for r in rows if not (r[4] or "").strip()]
+    assert undescribed == []
+    assert all(name == "about" or name.split(".")[0] in ("marts", "ops", "ref")
+               for name in book.sheetnames)
+
+    ref = runner.invoke(app, ["export", "ref.sdg131_sdmx_series", "--out", str(tmp_path),
+                              "--warehouse", str(published), "--no-progress"])
+    assert ref.exit_code == 0, ref.output
+    assert Path(ref.output.strip()).read_text().splitlines()[1] == (
+        "SOC_CONTIG_TOTAL,SI_COV_BENFTS,Proportion of population covered by at least one "
+        "social protection benefit [1.3.1]")

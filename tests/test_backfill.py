@@ -21,7 +21,8 @@ pytestmark = pytest.mark.usefixtures("prefect_api")
 MARTS = ("coverage_sdg131", "coverage_sdg131_regional", "sp_expenditure", "dim_country",
          "results_institutional_changes", "results_country_steps", "results_phase_progress",
          "results_people_impacted", "results_impact_summary", "results_funding",
-         "country_profile")
+         "country_profile", "results_framework", "results_impact_by_branch", "results_outputs",
+         "results_interventions", "results_thematic")
 
 
 def marts(warehouse: Path) -> dict[str, list[tuple]]:
@@ -151,11 +152,11 @@ def test_spf_backfill_on_the_command_line(loaded):
     done = runner.invoke(app, ["backfill", "--years", "2019", "--countries", "TLS",
                                "--sources", "ssi", "--warehouse", str(loaded)])
     assert done.exit_code == 0, done.output
-    assert done.output.splitlines()[:2] == [
+    assert done.stdout.splitlines()[:2] == [
         "backfill: sources ssi; reference years 2019-2019; countries TLS; archive re-read",
         "SSI: 1 re-read from the archive (1 loaded), 0 new file(s)"]
     assert f"published {loaded}" in done.output
-    page = Path(done.output.splitlines()[-1].removeprefix("summary and validation reports: "))
+    page = Path(done.stdout.splitlines()[-1].removeprefix("summary and validation reports: "))
     text = page.read_text()
     assert "scope: sources ssi; reference years 2019-2019; countries TLS; archive re-read" in text
     assert "@" not in text  # no contact e-mail reaches the run summary

@@ -170,3 +170,51 @@ def test_a_bug_still_shows_its_traceback(tmp_path, prefect_api):
     assert "FileExistsError" in result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith(
         "spf: run failed: [Errno 17] File exists")
+
+
+# --- the command line as analysts expect one -------------------------------------------------
+
+COMMANDS = ["run", "backfill", "status", "feedback", "release", "accept", "query", "export",
+            "tables", "diff", "rollback", "site", "publications", "worker"]
+
+
+def test_version():
+    from importlib.metadata import version
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.output == f"spf {version('spf-warehouse')}\n"
+
+
+@pytest.mark.parametrize("command", [None, *COMMANDS])
+def test_help_fits_80_columns_with_whole_sentences_and_no_type_noise(command):
+    result = CliRunner().invoke(app, [*([command] if command else []), "--help"],
+                                env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert max(len(line) for line in lines) <= 80, max(lines, key=len)
+    assert "<" not in result.output                   # no <bool>, <str>, <path> after names
+    if command is None:
+        listed = lines[lines.index("Commands:") + 1:]
+        assert [line.split()[0] for line in listed] == COMMANDS
+        for line in listed:                           # a whole sentence each, never cut
+            assert line.endswith(".") and not line.endswith("..."), line
+
+
+def test_tables_lists_each_mart_on_one_line_described_by_dbt(warehouse):
+    from ingest.dbt_contract import descriptions
+
+    result = CliRunner().invoke(app, ["tables", "--warehouse", str(warehouse)],
+                                env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    names = [line.split()[0] for line in lines]
+    assert "marts.coverage_sdg131" in names and all(n.startswith("marts.") for n in names)
+    assert all(len(line) <= 80 for line in lines)
+    described = descriptions()["marts.dim_country"][0]
+    line = lines[names.index("marts.dim_country")]
+    shown = line.split(None, 1)[1].removesuffix("…")
+    assert described.startswith(shown) and len(shown) > 20
+    everything = runner.invoke(app, ["tables", "--all", "--warehouse", str(warehouse)])
+    listed = [line.split()[0] for line in everything.output.splitlines()]
+    assert {"ops.submissions", "ref.m49_countries"} <= set(listed)

@@ -18,6 +18,8 @@ def seed_ints(seed: str, column: str) -> list[int]:
 
 
 FOCUS = focus_countries()
+LEVELS = typing.get_args(typing.get_args(
+    rmt_contract.Intervention.model_fields["level"].annotation)[0])
 # (suite, column) -> the code list its value set must equal, in any order.
 CODE_LISTS = {
     ("ssi__beneficiaries", "function"): codes.BRANCHES,
@@ -28,11 +30,18 @@ CODE_LISTS = {
     ("ssi__context", "item"): ssi_labels.CONTEXT_ITEMS,
     ("rmt__outputs", "output_type"): codes.OUTPUT_TYPES,
     ("rmt__institutional_changes", "step"): seed_ints("phase_step_targets", "step"),
-    ("rmt__interventions", "level"): typing.get_args(typing.get_args(
-        rmt_contract.Intervention.model_fields["level"].annotation)[0]),
+    ("rmt__interventions", "level"): LEVELS,
     ("marts__coverage_sdg131", "series"): codes.SERIES,
     ("marts__coverage_sdg131_regional", "region"): (*codes.ILO_REGIONS, "World"),
     ("marts__results_people_impacted", "impact_category"): codes.IMPACT_CATEGORIES,
+    ("marts__results_people_impacted", "phase"): seed_ints("programme_phases", "phase"),
+    ("marts__results_impact_by_branch", "impact_category"): codes.IMPACT_CATEGORIES,
+    ("marts__results_framework", "indicator"): codes.seed_column("results_indicators",
+                                                                 "indicator"),
+    ("marts__results_outputs", "output_type"): codes.OUTPUT_TYPES,
+    ("marts__results_outputs", "level"): LEVELS,
+    ("marts__results_interventions", "level"): LEVELS,
+    ("marts__results_thematic", "thematic_area"): codes.THEMATIC_AREAS,
     ("marts__results_country_steps", "step"): seed_ints("phase_step_targets", "step"),
     ("marts__results_institutional_changes", "step"): seed_ints("phase_step_targets", "step"),
     ("marts__results_institutional_changes", "phase"): seed_ints("programme_phases", "phase"),
@@ -63,7 +72,8 @@ def test_every_value_set_agrees_with_its_code_list(suite, column, values):
 
 def test_seed_code_lists_are_unique_and_complete():
     for seed in ("branches", "benefit_forms", "scheme_types", "outcome_types",
-                 "impact_categories", "output_types", "sdg131_series", "ilo_regions"):
+                 "impact_categories", "output_types", "sdg131_series", "ilo_regions",
+                 "thematic_areas", "results_indicators"):
         with (SEEDS_DIR / f"{seed}.csv").open(newline="", encoding="utf-8") as handle:
             rows = list(csv.reader(handle))[1:]
         keys = [row[0] for row in rows]
@@ -75,3 +85,5 @@ def test_seed_code_lists_are_unique_and_complete():
 def test_parsers_take_their_codes_from_the_seeds():
     assert ssi_labels.FUNCTIONS == codes.BRANCHES
     assert typing.get_args(rmt_contract.Branch) == codes.BRANCHES
+    assert typing.get_args(rmt_contract.ThematicArea) == codes.THEMATIC_AREAS
+    assert len(codes.THEMATIC_AREAS) == 16  # Table 4 of the phase-2 programme document

@@ -201,3 +201,25 @@ def test_the_seeds_python_reads_are_tested_by_dbt():
     described = {seed["name"] for seed in document["seeds"]}
     assert {"sdg131_terms", "quality_flags", "sdg131_series"} <= described
     assert (DBT_PROJECT_DIR / "macros" / "ssi_submission_id.sql").exists()
+
+
+def test_a_rule_the_marts_gate_blocks_on_is_checked_once(tmp_path, monkeypatch):
+    """dbt leaves to the marts gate the mart tests whose rule a suite checks as blocking
+    (warehouse/run/build.py `checked_by_the_gate`), and keeps every other test."""
+    from warehouse.run import build
+
+    monkeypatch.setenv("SPF_BUILD_DB", str(tmp_path / "b.duckdb"))
+    manifest = build._parsed(["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
+                              str(DBT_PROJECT_DIR), "--log-path", str(tmp_path),
+                              "--target-path", str(tmp_path / "target"), "--quiet"])
+    skipped = build.checked_by_the_gate(manifest)
+    # marts__dim_country: country_iso3 unique, critical; marts__results_funding: partner
+    # and year unique together, critical.
+    assert "unique_dim_country_country_iso3" in skipped
+    assert "unique_combination_results_funding_partner__year" in skipped
+    # The gate does not check coverage_sdg131's grain, nor any layer but the marts.
+    assert not any(n.startswith("unique_combination_coverage_sdg131_") for n in skipped)
+    tests = [n for n in manifest.nodes.values() if n.resource_type == "test"]
+    assert all(manifest.nodes[t.attached_node].schema == "marts" for t in tests
+               if t.name in skipped)
+    assert len(skipped) < len(tests) / 4

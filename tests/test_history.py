@@ -352,10 +352,29 @@ def test_the_grain_of_every_mart_is_read_from_the_dbt_tests():
     assert keys["results_country_steps"] == ["country_iso3", "phase", "step", "year"]
     assert keys["results_funding"] == ["partner", "year"]
     assert keys["dim_country"] == ["country_iso3"]
+    assert keys["results_framework"] == ["indicator", "phase"]
+    assert keys["results_thematic"] == ["thematic_area", "phase"]
+    assert keys["results_outputs"] == ["intervention_id", "position"]
     from ingest.paths import DBT_PROJECT_DIR
 
     models = {p.stem for p in (DBT_PROJECT_DIR / "models" / "marts").glob("*.sql")}
     assert set(keys) == models  # every mart of the project can be diffed
+
+
+def test_a_change_of_the_results_framework_is_said_in_its_unit(tmp_path):
+    """The run summary says a framework figure as the annual report reads it."""
+    table = """create table marts.results_framework as select * from (values
+        ('countries_step_2', 1, {step2}, 'countries'),
+        ('joint_results_pct', 1, {joint}, 'percent')) as t(indicator, phase, value, unit)"""
+    old = build(tmp_path / "old.duckdb", **FIRST,
+                extra_sql=table.format(step2="13.0", joint="79.7"))
+    new = build(tmp_path / "new.duckdb", **FIRST,
+                extra_sql=table.format(step2="14.0", joint="80.7"))
+    said = changes.summarize(old, new)
+    assert said["marts"]["results_framework"]["changed"] == 2
+    assert said["highlights"]["results_framework"] == [
+        "phase 1 countries_step_2: 13 → 14 countries",
+        "phase 1 joint_results_pct: 79.7 % → 80.7 %"]
 
 
 def test_the_run_summary_says_what_changed_in_words(published):

@@ -11,6 +11,7 @@ from warehouse.review import submissions
 from warehouse.run import pipeline, steps
 from warehouse.shared.errors import PipelineBusy, RunFailed
 from warehouse.shared.summary import SourceSummary
+from warehouse.site import place
 from warehouse.sources.ssi import ingest_ssi
 
 
@@ -35,6 +36,7 @@ def test_a_nightly_run_without_prefect_publishes_then_stays_quiet(tmp_path, writ
     assert first["published"] is True and first["ssi"]["counts"] == {"loaded": 1}
     assert recorder.steps == [ingest_ssi.__name__, steps.build_marts.__name__,
                               steps.validate_marts.__name__, steps.publish_marts.__name__,
+                              place.write_site.__name__,
                               submissions.review_submissions.__name__,
                               pipeline.write_report.__name__]
     assert query(warehouse, "select count(distinct country_iso3) from marts.coverage_sdg131"
@@ -44,7 +46,7 @@ def test_a_nightly_run_without_prefect_publishes_then_stays_quiet(tmp_path, writ
     recorder.steps.clear()
     second = pipeline.nightly(str(warehouse), landing=str(tmp_path / "landing"), how=how)
     assert second["published"] is False and second["ssi"]["counts"] == {}
-    assert recorder.steps == [ingest_ssi.__name__, pipeline.write_report.__name__]
+    assert recorder.steps == [ingest_ssi.__name__, pipeline.write_report.__name__]  # no pages
 
 
 def test_a_failed_run_still_leaves_its_summary_page(tmp_path):

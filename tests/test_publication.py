@@ -179,7 +179,7 @@ def test_quarantine_status_and_release(tmp_path, write_workbook, published):
     assert countries(published) == ["KHM"]
 
     runner = CliRunner()
-    status = runner.invoke(app, ["status", "--warehouse", str(published)])
+    status = runner.invoke(app, ["status", "--details", "--warehouse", str(published)])
     assert status.exit_code == 0
     line = next(row for row in status.output.splitlines() if "units.xlsx" in row)
     assert "quarantined" in line and "failed_expectation" in line

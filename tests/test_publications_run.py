@@ -86,6 +86,13 @@ def test_a_rollback_publishes_the_first_again_and_the_next_run_rebuilds(two_publ
                                           ("rollback", "p0001", "revision 2 under review")]
     listed = runner.invoke(app, ["publications", "--warehouse", str(warehouse), "-f", "json"])
     assert [r["publication"] for r in json.loads(listed.output)] == ["p0001", "p0002", "p0003"]
+    # Its pages come back with it: the site shows p0003, with revision 1's figures.
+    site = warehouse.parent / "site"
+    assert "its pages: " in done.output
+    assert json.loads((site / ".spf-site.json").read_text())["publication_id"] == "p0003"
+    coverage = (site / "data" / "countries" / "KHM" / "coverage.csv").read_text()
+    assert "KHM-2019-r1" in coverage and "KHM-2019-r2" not in coverage
+    assert "a rollback to p0001" in (site / "index.html").read_text()
     rebuilt = pipeline.nightly(str(warehouse), landing=str(warehouse.parent.parent / "landing"),
                                keep_publications=2)
     assert rebuilt["published"] is True  # from the state, as the README says

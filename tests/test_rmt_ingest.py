@@ -195,6 +195,21 @@ def test_a_contract_violation_names_page_item_and_field(paths, rmt_api):
     assert versions(paths) == []
 
 
+def test_an_unknown_thematic_area_rejects_the_fetch_naming_the_accepted_list(paths, tmp_path):
+    """Thematic areas are a code list (seed thematic_areas, Table 4 of the phase-2 document)."""
+    exports = tmp_path / "exports"
+    write_export(exports / "2022-01-10", [
+        intervention(1), intervention(2, thematic_areas=["social_health_protection", "health"])])
+    summary = ingest_rmt(paths, "r1", Inputs({"rmt_dir": exports}))
+    assert summary["counts"] == {"rejected": 1}
+    (reason,) = summary["rejected"]
+    assert reason["reason_code"] == "contract_violation"
+    assert "page-0001.json!items[1] (RMT-000002) thematic_areas[1]: 'health': Input should " \
+           "be 'social_health_protection', 'unemployment_protection', " in reason["reason"]
+    assert "'emerging_challenges' or 'culture_of_social_protection'" in reason["reason"]
+    assert versions(paths) == []  # the first, valid intervention of the fetch is not loaded
+
+
 def test_the_quality_gate_quarantines_a_fetch_with_implausible_figures(paths, rmt_api):
     unit_error = intervention(8)
     unit_error["outcomes"][0]["impact_history"][1]["persons"] = 9_100_000_000

@@ -86,12 +86,16 @@ def test_spf_status_shows_names_escaped(landed):
     columns, rows, origin = status_rows(paths)
     assert origin == "state"
     assert sorted(r[columns.index("file")] for r in rows) == sorted(NAMES)  # as they are
-    result = runner.invoke(app, ["status", "--warehouse", str(paths.warehouse)])
-    assert result.exit_code == 0, result.output
-    assert raw_characters(result.output) == set()
-    listed = result.output.splitlines()
-    for name in NAMES:
-        assert sum(f" {SHOWN[name]} " in line for line in listed) == 1
+    for details in ([], ["--details"]):
+        result = runner.invoke(app, ["status", *details, "--warehouse", str(paths.warehouse)],
+                               env={"COLUMNS": "100"})
+        assert result.exit_code == 0, result.output
+        assert raw_characters(result.output) == set()
+        listed = result.output.splitlines()
+        for name in NAMES:
+            assert sum(f" {SHOWN[name]} " in line for line in listed) == 1
+        if not details:                  # one line a delivery, fitting the terminal
+            assert all(len(line) <= 100 for line in listed)
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ import atexit
 import contextlib
 import logging
 import os
+import signal
 import sys
 import tomllib
 import traceback
@@ -18,15 +19,47 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer.core import TyperArgument, TyperCommand
 
 from ingest.paths import resolve
 from ingest.terminal import printable
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+
+class _Command(TyperCommand):
+    """A command whose help names its arguments without the type typer adds after them
+    (`file <str>`): their names and help say what they are."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if isinstance(param, TyperArgument):
+                param.display_type_rich = lambda ctx: None
+
+
+# Plain help (no rich panels): it wraps to the terminal, and shows no `<bool>` after flags.
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="SPF Warehouse: social protection statistics and programme results.")
 
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"spf {version('spf-warehouse')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True,
+        help="Print the version of SPF Warehouse and exit.")] = False,
+) -> None:
+    """SPF Warehouse: social protection statistics and programme results."""
+
 WarehouseOpt = Annotated[Path | None, typer.Option(
-    "--warehouse", help="Published DuckDB file (default: $SPF_WAREHOUSE or data/spf.duckdb).")]
+    "--warehouse", metavar="FILE",
+    help="Published DuckDB file (default: $SPF_WAREHOUSE or data/spf.duckdb).")]
 SettleOpt = Annotated[float | None, typer.Option(
     "--settle", metavar="SECONDS", min=0,
     help="Leave files of the landing folder changed less than SECONDS ago for the next run "
@@ -53,14 +86,16 @@ def _fail(message: str) -> None:
     raise typer.Exit(1)
 
 
-@app.command()
+@app.command(cls=_Command, short_help='Load what is new, rebuild, gate and publish (nightly).')
 def run(
     landing: Annotated[Path | None, typer.Option(
-        help="Folder of SSI workbooks to land.")] = None,
+        metavar="DIR", help="Folder of SSI workbooks to land.")] = None,
     rmt_dir: Annotated[Path | None, typer.Option(
+        metavar="DIR",
         help="Folder of Results Monitoring Tool exports (page files, a sub-folder per export).")
     ] = None,
     rmt_url: Annotated[str | None, typer.Option(
+        metavar="URL",
         help="Base URL of the Results Monitoring Tool API (token from $SPF_RMT_TOKEN).")] = None,
     warehouse: WarehouseOpt = None,
     settle: SettleOpt = None,
@@ -82,21 +117,24 @@ def run(
               keep_publications=keep_publications)
 
 
-@app.command()
+@app.command(cls=_Command, short_help='Re-process a scope of years and countries, and publish.')
 def backfill(
     years: Annotated[str, typer.Option(
+        metavar="FROM:TO",
         help="Reference years to re-process, FROM:TO (e.g. 2016:2020) or one year.")],
     countries: Annotated[str | None, typer.Option(
-        help="Comma-separated ISO3 codes (default: every country).")] = None,
+        metavar="ISO3,...", help="Comma-separated ISO3 codes (default: every country).")] = None,
     sources: Annotated[str | None, typer.Option(
-        help="Comma-separated source names (default: every source).")] = None,
+        metavar="NAME,...", help="Comma-separated source names (default: every source).")] = None,
     reread: Annotated[bool, typer.Option(
         help="Re-read archived files; --no-reread only rebuilds the marts.")] = True,
     landing: Annotated[Path | None, typer.Option(
-        help="Also land new SSI workbooks from this folder.")] = None,
+        metavar="DIR", help="Also land new SSI workbooks from this folder.")] = None,
     rmt_dir: Annotated[Path | None, typer.Option(
+        metavar="DIR",
         help="Also load new Results Monitoring Tool exports from this folder.")] = None,
     rmt_url: Annotated[str | None, typer.Option(
+        metavar="URL",
         help="Also fetch what changed from the RMT API (token from $SPF_RMT_TOKEN).")] = None,
     warehouse: WarehouseOpt = None,
     settle: SettleOpt = None,
@@ -172,6 +210,28 @@ class _Printable(logging.Formatter):
         return "\n".join(printable(line) for line in super().format(record).split("\n"))
 
 
+def _run_here(kind: str, parameters: dict) -> dict:
+    """The run without a Prefect server: handed to the home's warm worker when one listens
+    (`spf worker`), else run in this process (cold: the imports and dbt's parse first)."""
+    from warehouse.run import worker
+
+    formatter = _Printable("%(asctime)s | %(levelname)-7s | %(message)s", "%H:%M:%S")
+    handler = logging.StreamHandler()
+    handler.setFormatter(formatter)
+    log = logging.getLogger("spf")
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    def cold() -> dict:
+        from warehouse.run import pipeline
+        from warehouse.sources.rmt import fetch_with_environment_token
+
+        how = pipeline.Orchestration(fetch_pages=fetch_with_environment_token, log=log)
+        with _progress_bars():
+            return getattr(pipeline, kind)(how=how, **parameters)
+
+    return worker.run(kind, parameters, cold, log)
+
+
 def _run_flow(kind: str, **parameters) -> None:
     """Run the nightly or the backfill flow and print its summary; one line and exit code 1
     when it fails.
@@ -180,8 +240,7 @@ def _run_flow(kind: str, **parameters) -> None:
     logs and artifact. Without one, the same steps run as plain calls: Prefect's temporary
     server would cost seconds at every start and keep nothing once the command exits.
     """
-    from warehouse.run import pipeline
-    from warehouse.sources.rmt import fetch_with_environment_token
+    from warehouse.run import worker
 
     try:
         if prefect_server():
@@ -196,20 +255,19 @@ def _run_flow(kind: str, **parameters) -> None:
             finally:
                 send_pending_events()
         else:
-            handler = logging.StreamHandler()
-            handler.setFormatter(_Printable("%(asctime)s | %(levelname)-7s | %(message)s",
-                                            "%H:%M:%S"))
-            log = logging.getLogger("spf")
-            log.addHandler(handler)
-            log.setLevel(logging.INFO)
-            how = pipeline.Orchestration(fetch_pages=fetch_with_environment_token,
-                                         log=log)
-            with _progress_bars():
-                summary = getattr(pipeline, kind)(how=how, **parameters)
+            summary = _run_here(kind, parameters)
     except Exception as error:  # the flow logged it: in one line if expected, else with its
         # traceback (flows/nightly.py); the operator gets one line here too
-        if not prefect_server() and not isinstance(error, pipeline.EXPECTED_FAILURES):
-            traceback.print_exc()
+        if isinstance(error, worker.WorkerGone):
+            pass
+        elif isinstance(error, worker.HandedOverFailure):
+            if not error.expected:
+                sys.stderr.write(error.traceback)
+        elif not prefect_server():
+            from warehouse.run import pipeline
+
+            if not isinstance(error, pipeline.EXPECTED_FAILURES):
+                traceback.print_exc()
         message = str(error)
     else:
         message = None
@@ -223,15 +281,20 @@ def _run_flow(kind: str, **parameters) -> None:
         _fail("run published nothing: no warehouse exists")
 
 
-@app.command()
+@app.command(cls=_Command,
+             short_help="Deliveries turned away (quarantined, rejected), a line each.")
 def status(
     warehouse: WarehouseOpt = None,
     reporting: Annotated[int | None, typer.Option(
         "--reporting", metavar="YEAR",
         help="Instead: the countries with no accepted SSI submission for YEAR, focus "
              "countries first, with what became of their deliveries.")] = None,
+    details: Annotated[bool, typer.Option(
+        "--details", help="A table with each reason in full, the file's id and when it was "
+                          "decided (wider than a terminal).")] = False,
 ) -> None:
-    """List quarantined and rejected deliveries with their file names and reasons.
+    """List quarantined and rejected deliveries, one line each: source, status, id, file
+    and reason code, cut to the terminal's width; --details gives the reasons in full.
 
     Control characters in names and reasons show escaped (`ingest.terminal.printable`)."""
     from ingest.terminal import printable
@@ -260,15 +323,30 @@ def status(
         columns, rows, origin = quarantine.status_rows(resolve(warehouse))
     except RunFailed as error:
         _fail(printable(" ".join(str(error).split())))
+    import shutil
+    import textwrap
+
+    width = shutil.get_terminal_size().columns
     if not rows:
         typer.echo(f"nothing quarantined or rejected ({origin})")
-    else:
+    elif details:
         sys.stdout.write(format_rows(columns, rows, "table"))
         typer.echo(f"read from the {origin}. After a fix, release a quarantined file or fetch "
                    "with `spf release ID` (validated again) or, once its figures are "
                    "confirmed, `spf release ID --accept --note WHY`; the next `spf run` "
                    "publishes it. Rejected ones must be sent again, corrected: `spf feedback "
                    "ID --out FILE` writes what to send back.")
+    else:
+        shown = [[printable(str(row[columns.index(c)] or ""))
+                  for c in ("source", "status", "id", "file", "reason_code")] for row in rows]
+        pads = [max(len(line[i]) for line in shown) for i in range(4)]
+        for line in shown:
+            typer.echo(_fit("  ".join([*(f"{v:<{p}}" for v, p in zip(line, pads, strict=False)),
+                                       line[4]]), width))
+        typer.echo(textwrap.fill(
+            f"{len(rows)} turned away (read from the {origin}); `spf status --details` gives "
+            "each reason in full. `spf release ID` takes a quarantined one out of quarantine; "
+            "`spf feedback ID --out FILE` writes what to send back.", width))
     from warehouse.review.items import open_items
 
     needing = open_items(resolve(warehouse))
@@ -284,14 +362,15 @@ def status(
                "WHY` settles one that needs nothing more.")
 
 
-@app.command()
+@app.command(cls=_Command, short_help='Write the feedback workbook of an SSI submission.')
 def feedback(
     file: Annotated[str, typer.Argument(help="SSI file name, sha256 prefix or submission id "
                                              "(e.g. TGO-2022-r2), as `spf status` shows them.")],
     out: Annotated[Path, typer.Option(
-        "--out", help="The workbook to write (.xlsx) for the country's focal point.")],
+        "--out", metavar="FILE",
+        help="The workbook to write (.xlsx) for the country's focal point.")],
     language: Annotated[str | None, typer.Option(
-        help="en, fr, es or pt (default: the submission's own).")] = None,
+        metavar="LANG", help="en, fr, es or pt (default: the submission's own).")] = None,
     warehouse: WarehouseOpt = None,
 ) -> None:
     """Write the feedback workbook of an SSI submission that needs feedback (rejected,
@@ -314,13 +393,14 @@ def feedback(
                f"and {counts['flagged']} flagged figure(s), in {result.language}")
 
 
-@app.command()
+@app.command(cls=_Command, short_help='Take a quarantined file or fetch out of quarantine.')
 def release(
     file: Annotated[str, typer.Argument(help="SSI file name or sha256 prefix, or RMT fetch "
                                              "id, as `spf status` shows them.")],
     accept: Annotated[bool, typer.Option(
         help="Load without validating again (figures confirmed by a statistician).")] = False,
-    note: Annotated[str | None, typer.Option(help="Why it was accepted (kept in ops).")] = None,
+    note: Annotated[str | None, typer.Option(
+        metavar="TEXT", help="Why it was accepted (kept in ops).")] = None,
     warehouse: WarehouseOpt = None,
 ) -> None:
     """Take a quarantined file or fetch out of quarantine, from the archive (not the landing)."""
@@ -340,12 +420,12 @@ def release(
     typer.echo("run `spf run` (or wait for the nightly run) to publish it")
 
 
-@app.command()
+@app.command(cls=_Command, short_help="Settle an item of the review page, with a note.")
 def accept(
     file: Annotated[str, typer.Argument(help="SSI file name, sha256 prefix or submission id, "
                                              "as the review page shows them.")],
-    note: Annotated[str, typer.Option(help="Who looked at it, and why it needs nothing "
-                                           "more (kept in the state).")],
+    note: Annotated[str, typer.Option(metavar="WHY", help="Who looked at it, and why it "
+                                      "needs nothing more (kept in the state).")],
     warehouse: WarehouseOpt = None,
 ) -> None:
     """Settle an item of the review page with a statistician's note: a submission with
@@ -364,11 +444,12 @@ def accept(
     typer.echo(printable(f"{item.file} ({item.key}): settled; {page} rewritten"))
 
 
-@app.command()
+@app.command(cls=_Command, short_help='Run one read-only SQL statement on the warehouse.')
 def query(
     sql: Annotated[str, typer.Argument(help="SQL, e.g. \"select * from marts.dim_country\"")],
     warehouse: WarehouseOpt = None,
-    format: Annotated[str, typer.Option("--format", "-f", help="table, csv or json")] = "table",
+    format: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT",
+                                        help="table, csv or json")] = "table",
     as_of: Annotated[str | None, typer.Option(
         "--as-of", metavar="PUBLICATION|DATE",
         help="Query a kept publication instead: its id (e.g. p0007, see `spf publications`) "
@@ -408,19 +489,23 @@ def query(
         _fail(printable(" ".join(str(error).split())))
 
 
-@app.command()
+@app.command(cls=_Command, short_help='Write tables as csv, parquet or xlsx, or SDG 1.3.1 files.')
 def export(
     tables: Annotated[list[str] | None, typer.Argument(
-        help="Tables to export: coverage_sdg131 (a mart), marts.coverage_sdg131, "
-             "ops.submissions.", show_default=False)] = None,
+        metavar="TABLE", help="Tables to export: coverage_sdg131 (a mart), "
+        "marts.coverage_sdg131, ops.submissions, ref.sdg131_series.", show_default=False)] = None,
     all_tables: Annotated[bool, typer.Option(
-        "--all", help="Every marts.* and ops.* table.")] = False,
+        "--all", help="Every marts.*, ops.* and ref.* table.")] = False,
     format: Annotated[str, typer.Option(
-        "--format", "-f", help="csv or parquet (a file per table), xlsx (one workbook, a "
-                               "sheet per table), ilostat (SDG 1.3.1 in ILOSTAT's layout).")
+        "--format", "-f", metavar="FORMAT",
+        help="csv or parquet (a file per table), xlsx (one workbook, a sheet per table, and "
+             "a sheet describing them), ilostat (SDG 1.3.1 in ILOSTAT's layout, with its "
+             "dictionary and table of contents), sdmx (SDG 1.3.1 for the UN SDG Global "
+             "Database: SDMX-ML, SDMX-CSV and their structure).")
     ] = "csv",
     out: Annotated[Path, typer.Option(
-        "--out", "-o", help="Folder to write into (created if missing).")] = Path("."),
+        "--out", "-o", metavar="DIR",
+        help="Folder to write into (created if missing).")] = Path("."),
     progress: Annotated[bool, typer.Option(
         help="Progress bar, one step per table, when standard error is a terminal.")] = True,
     warehouse: WarehouseOpt = None,
@@ -438,7 +523,40 @@ def export(
         typer.echo(str(path))
 
 
-@app.command()
+@app.command(cls=_Command, short_help="List the marts, a line each (--all: ops, ref too).")
+def tables(
+    all_tables: Annotated[bool, typer.Option(
+        "--all", help="Also the operators' ops.* and the reference ref.* tables.")] = False,
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """List the tables of the published warehouse, one line each: its name and the first
+    sentence of its description (as the dbt project and dbt docs describe it). Lines are
+    cut to the terminal's width."""
+    import shutil
+
+    from warehouse.access.export import ExportError, table_list
+
+    schemas = ("marts", "ops", "ref") if all_tables else ("marts",)
+    try:
+        listed = table_list(resolve(warehouse).warehouse, schemas)
+    except ExportError as error:
+        _fail(str(error))
+    width = shutil.get_terminal_size().columns
+    pad = max((len(name) for name, _ in listed), default=0) + 2
+    for name, description in listed:
+        typer.echo(_fit(f"{name:<{pad}}{description}", width))
+
+
+def _fit(line: str, width: int) -> str:
+    """`line` cut to `width` characters, at a space where there is one, with an ellipsis."""
+    if len(line) <= width:
+        return line
+    cut = line[:max(width - 1, 1)]
+    space = cut.rfind(" ", width // 2)
+    return (cut[:space] if space > 0 else cut).rstrip(" ,;:(") + "…"
+
+
+@app.command(cls=_Command, short_help='What changed between two publications, mart by mart.')
 def diff(
     from_: Annotated[str | None, typer.Option(
         "--from", metavar="PUBLICATION|DATE",
@@ -448,10 +566,12 @@ def diff(
         help="The later publication (default: the published warehouse).")] = None,
     table: Annotated[str | None, typer.Option(
         "--table", metavar="MART", help="Only this mart, e.g. coverage_sdg131.")] = None,
-    format: Annotated[str, typer.Option("--format", "-f", help="table, csv or json")] = "table",
+    format: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT",
+                                        help="table, csv or json")] = "table",
     limit: Annotated[int | None, typer.Option(
-        min=0, help="Rows listed per mart and kind of change (default: 20 in a table, all "
-                    "in csv and json; 0: all). Counts are always complete.")] = None,
+        min=0, metavar="N",
+        help="Rows listed per mart and kind of change (default: 20 in a table, all in csv and "
+             "json; 0: all). Counts are always complete.")] = None,
     warehouse: WarehouseOpt = None,
 ) -> None:
     """What changed between two publications, mart by mart: rows added, removed and changed
@@ -472,11 +592,11 @@ def diff(
     sys.stdout.write(show.render_diff(result, format))
 
 
-@app.command()
+@app.command(cls=_Command, short_help='Publish a kept earlier publication again.')
 def rollback(
     publication: Annotated[str, typer.Argument(
         metavar="PUBLICATION", help="A kept publication: its id (e.g. p0007) or a date.")],
-    note: Annotated[str, typer.Option(help="Why (kept in ops.publications).")],
+    note: Annotated[str, typer.Option(metavar="TEXT", help="Why (kept in ops.publications).")],
     warehouse: WarehouseOpt = None,
 ) -> None:
     """Publish a kept earlier publication again, atomically (readers never see a half-made
@@ -485,19 +605,63 @@ def rollback(
     from warehouse.publication import rollback
     from warehouse.shared.errors import RunFailed
     from warehouse.shared.lock import new_run_id
+    from warehouse.site import place
 
     try:
-        done = rollback.rollback(resolve(warehouse), publication, note, new_run_id())
+        done = rollback.rollback(resolve(warehouse), publication, note, new_run_id(),
+                                 then=place.write_site)
     except RunFailed as error:
         _fail(str(error))
     typer.echo(f"{done['restores']} published again as {done['publication_id']} "
                f"({done['warehouse']}); the next `spf run` rebuilds from the state as usual")
+    if done["then"]:
+        typer.echo(f"its pages: {done['then']['path']}/index.html")
 
 
-@app.command()
+@app.command(cls=_Command, short_help="Write the programme's pages: index, countries, themes.")
+def site(
+    out: Annotated[Path | None, typer.Option(
+        metavar="DIR",
+        help="Folder to write the site into (default: the home's site/, as a run does).")
+    ] = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", metavar="PUBLICATION",
+        help="A kept publication (id, e.g. p0007, or a date) instead of the published "
+             "warehouse; needs --out.")] = None,
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Write the programme's pages (index, countries, thematic areas, CSV) of the published
+    warehouse, or of a kept publication, as a static site: open its index.html, or serve
+    the folder with any static web server."""
+    from warehouse.shared.errors import RunFailed
+    from warehouse.shared.lock import writer_lock
+    from warehouse.site import place
+
+    paths = resolve(warehouse)
+    try:
+        if out is None:
+            if as_of:
+                raise RunFailed("--as-of needs --out: the home's site/ always shows the "
+                                "published warehouse")
+            with writer_lock(paths):
+                done = place.write_site(paths)
+            if done is None:
+                raise RunFailed(f"nothing is published at {paths.warehouse} (run `spf run`)")
+        else:
+            done = place.write_site_to(paths, out, as_of)
+    except RunFailed as error:
+        _fail(str(error))
+    state = "written" if done["written"] else "already up to date"
+    typer.echo(f"site of {done['publication_id']} {state}: {done['pages']:,} pages "
+               f"({done['countries']:,} countries, {done['themes']:,} thematic areas) in "
+               f"{done['path']}; open {done['path']}/index.html")
+
+
+@app.command(cls=_Command, short_help='List every publication and whether it is kept.')
 def publications(
     warehouse: WarehouseOpt = None,
-    format: Annotated[str, typer.Option("--format", "-f", help="table, csv or json")] = "table",
+    format: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT",
+                                        help="table, csv or json")] = "table",
 ) -> None:
     """List every publication: id, when, kind, run, note, and whether it is still kept."""
     from warehouse.access.query import QueryError
@@ -515,6 +679,34 @@ def publications(
             for r in rows], format))
     except (QueryError, RunFailed) as error:
         _fail(str(error))
+
+
+@app.command(name="worker", cls=_Command,
+             short_help="Keep a warm runner that spf run and spf backfill hand runs to.")
+def worker_command(warehouse: WarehouseOpt = None) -> None:
+    """Keep a warm runner for the home: `spf run` and `spf backfill` hand it their runs,
+    which then skip the seconds of imports and parsing a cold run pays first.
+
+    Runs until stopped (Ctrl-C, or SIGTERM from a service manager); see the README.
+    """
+    from warehouse.run import worker
+
+    formatter = _Printable("%(asctime)s | %(levelname)-7s | %(message)s", "%H:%M:%S")
+    handler = logging.StreamHandler()
+    handler.setFormatter(formatter)
+    log = logging.getLogger("spf")
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False  # the libraries it warms up configure the root logger too
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)  # a service manager's stop ends it as Ctrl-C does
+    try:
+        worker.serve(resolve(warehouse))
+    except KeyboardInterrupt:
+        typer.echo("warm worker stopped", err=True)
 
 
 def main() -> None:

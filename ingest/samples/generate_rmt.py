@@ -37,7 +37,7 @@ from pathlib import Path
 
 import yaml
 
-from ingest.codes import BRANCHES, OUTCOME_TYPES, OUTPUT_TYPES
+from ingest.codes import BRANCHES, OUTCOME_TYPES, OUTPUT_TYPES, THEMATIC_AREAS
 from ingest.reference import PHASE1_FOCUS, PHASE2_FOCUS
 
 SEED = 20160104
@@ -74,12 +74,6 @@ NAMES = {
     "WSM": "Samoa", "ZAF": "South Africa", "ZMB": "Zambia",
 }
 
-# The 16 thematic areas of Table 4 of seed 003, as slugs.
-THEMES = ("social_health_protection", "unemployment_protection", "old_age_pensions",
-          "social_dialogue", "statistics_monitoring", "financing", "rights_based_systems",
-          "actuarial_governance", "digital_transformation", "emerging_challenges",
-          "culture_of_social_protection", "informal_economy", "disability_inclusion",
-          "migrants_refugees", "just_transition", "gender_equality")
 
 # Ids the spec's own example uses (shared/specs/project-reports.md); kept for that record.
 RESERVED = {"RMT-000123", "IC-000456", "OC-000789"}
@@ -142,11 +136,12 @@ def iv(ids: Ids, title: str, iso3: str | None, start: str, updated: str, *,
     """One intervention document, with the contract's key order and fresh ids."""
     if (level == "country") != (iso3 is not None):
         raise ValueError(f"level {level!r} with country_iso3 {iso3!r}")
+    themes = [_code(t, THEMATIC_AREAS, "thematic area") for t in themes]
     changes = [dict(c, id=c["id"] or ids("IC")) for c in changes]
     outcomes = [dict(o, id=o["id"] or ids("OC")) for o in outcomes]
     doc = {
         "id": id or ids("RMT"), "title": title, "country_iso3": iso3, "level": level,
-        "flagship": flagship, "thematic_areas": list(themes), "start_date": start,
+        "flagship": flagship, "thematic_areas": themes, "start_date": start,
         "end_date": end, "updated_at": updated, "deleted": False,
         "funding": [row for rows in funding for row in rows],
         "institutional_changes": changes, "outcomes": outcomes, "outputs": list(outputs),
@@ -477,6 +472,31 @@ def _split(rng: random.Random, persons: int) -> tuple[int | None, int | None]:
     return women, persons - women
 
 
+# Invented regional and global work of phase 2 (no country): (level, title, thematic areas,
+# changes, outcomes, outputs beside the random ones). A regional change is not a country
+# result; a regional outcome and every output count in the programme's totals and in their
+# thematic areas, in no country; the campaign's ratification outputs count the countries
+# that ratified.
+PHASE2_REGIONAL_GLOBAL = (
+    ("regional", "Social protection for migrant workers in ASEAN",
+     ("migrants_refugees", "informal_economy"),
+     [C(1, "Regional declaration on the portability of social security benefits for migrant "
+           "workers adopted", "2023-05-10", ("OLD", "INJ"), ("EU", "Japan"))],
+     [], []),
+    ("regional", "Social health protection in West and Central Africa",
+     ("social_health_protection", "financing"), [],
+     [OC("effective_coverage", "HEALTH", 250_000, "2025-12-31",
+         [S("2023-12-31", 120_000, 70_000, 50_000), S("2024-12-31", 185_000, 104_000, 81_000)])],
+     []),
+    ("global", "Global Technical Team: cross-country policy advice",
+     ("actuarial_governance", "financing", "statistics_monitoring"), [], [], []),
+    ("global", "Global ratification campaign for Convention No. 102",
+     ("rights_based_systems", "social_dialogue"), [], [],
+     [P("ratification", "2022-12-31", 2, "Ratifications of Convention No. 102 in 2022"),
+      P("ratification", "2024-06-30", 3, "Ratifications of Convention No. 102 in 2023-2024")]),
+)
+
+
 def phase2_records(ids: Ids, rng: random.Random) -> list[list[dict]]:
     """Invented phase-2 work (2021-2025) in a good share of the 50 focus countries."""
     r = []
@@ -519,15 +539,14 @@ def phase2_records(ids: Ids, rng: random.Random) -> list[list[dict]]:
                 themes=PROJECT_THEMES[k], funding=_funding(rng, PARTNERS_PHASE2, years),
                 changes=changes, outcomes=outcomes,
                 outputs=_outputs(rng, years, rng.randint(1, 4), last_day))])
-    for level, title in (("regional", "Social protection for migrant workers in ASEAN"),
-                         ("regional", "Social health protection in West and Central Africa"),
-                         ("global", "Global Technical Team: cross-country policy advice"),
-                         ("global", "Global ratification campaign for Convention No. 102")):
+    for level, title, themes, changes, outcomes, outputs in PHASE2_REGIONAL_GLOBAL:
         years = range(2021, 2026)
         r.append([iv(ids, title, None, "2021-01-01", _stamp(rng, _day(rng, 2025, 1, 5)),
-                     level=level, themes=(rng.choice(THEMES),),
+                     level=level, themes=themes, changes=changes, outcomes=outcomes,
                      funding=_funding(rng, PARTNERS_PHASE2, years),
-                     outputs=_outputs(rng, range(2021, 2025), rng.randint(2, 4), "2024-12-31"))])
+                     outputs=sorted([*outputs, *_outputs(rng, range(2021, 2025),
+                                                         rng.randint(2, 4), "2024-12-31")],
+                                    key=lambda p: p["date"]))])
     return r
 
 

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import random
 
-from ingest.codes import BRANCHES, OUTCOME_TYPES, OUTPUT_TYPES
+from ingest.codes import BRANCHES, OUTCOME_TYPES, OUTPUT_TYPES, THEMATIC_AREAS
 from ingest.reference import PHASE1_FOCUS, PHASE2_FOCUS
 from ingest.samples.generate_rmt import (
     OTHER_COUNTRIES,
     PARTNERS_PHASE2,
     STEP_BRANCHES,
     STEP_TITLES,
-    THEMES,
     page_bodies,
 )
 
@@ -76,7 +75,7 @@ def synthetic_pages(n_interventions: int, seed: int = 0, page_size: int = 500) -
             "id": f"RMT-{i:06d}", "title": f"Synthetic intervention {i}",
             "country_iso3": rng.choice(countries) if level == "country" else None,
             "level": level, "flagship": rng.random() < 0.6,
-            "thematic_areas": rng.sample(THEMES, rng.randint(1, 3)),
+            "thematic_areas": rng.sample(THEMATIC_AREAS, rng.randint(1, 3)),
             "start_date": f"{start_year}-01-01",
             "end_date": f"{start_year + rng.randint(1, 5)}-12-31" if rng.random() < 0.6 else None,
             "updated_at": f"2025-06-{rng.randint(1, 29):02d}T{rng.randint(0, 23):02d}:"

@@ -5,11 +5,17 @@ Formats:
 - `csv`, `parquet`: one file per table (`marts.coverage_sdg131.csv`, ...), written by
   DuckDB itself (`COPY (select ...) TO ...`), fast at any size.
 - `xlsx`: one workbook, a sheet per table, streamed row by row by openpyxl's write-only
-  mode (memory stays flat); a header row, numbers as numbers, dates as dates.
+  mode (memory stays flat); a header row with a filter, columns as wide as their content,
+  numbers as numbers, dates as dates; and first a sheet `about` that describes every table
+  and column (from the YAML of the dbt project, as dbt docs shows it).
 - `ilostat`: the country figures of `marts.coverage_sdg131` in the column layout of
-  ILOSTAT's bulk download files (see `ILOSTAT_COLUMNS` and `ILOSTAT_FLAGS`).
+  ILOSTAT's bulk download files (see `ILOSTAT_COLUMNS` and `ILOSTAT_FLAGS`), values to one
+  decimal as ILOSTAT publishes them, with a dictionary of every code used and a table of
+  contents (one row per country and its last update), as ILOSTAT's own bulk files have.
+- `sdmx`: SDG 1.3.1 for the UN SDG Global Database (`sdg_exchange.py`).
 
-Only the analysts' and operators' schemas (`marts`, `ops`) are exported. The warehouse is
+Only the analysts' and operators' schemas (`marts`, `ops`) and the reference tables (`ref`,
+the dbt seeds: code lists, regions, targets) are exported. The warehouse is
 opened read-only, and every table comes from that one connection, so an export is one
 consistent snapshot even while a run publishes a new file over it. Each file is written
 under a temporary name beside its target and renamed when complete: a failed export
@@ -22,18 +28,25 @@ single quote in CSV and xlsx files. Only text is touched: a negative number stay
 
 from __future__ import annotations
 
+import contextlib
+import csv
+import datetime as dt
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
+import pycountry
 
 from ingest import codes
 
-FORMATS = ("csv", "parquet", "xlsx", "ilostat")
-SCHEMAS = ("marts", "ops")
+FORMATS = ("csv", "parquet", "xlsx", "ilostat", "sdmx")
+# The formats of SDG 1.3.1 alone (marts.coverage_sdg131).
+SDG_FORMATS = ("ilostat", "sdmx")
+SCHEMAS = ("marts", "ops", "ref")
 
 
 class ExportError(RuntimeError):
@@ -77,12 +90,22 @@ XLSX_MAX_CELL_CHARS = 32_767    # openpyxl would cut longer text silently; we sa
 SHEET_NAME_MAX = 31
 SHEET_NAME_FORBIDDEN = str.maketrans({c: "_" for c in "[]:*?/\\"})
 XLSX_BATCH = 10_000             # rows fetched from DuckDB at a time
+ABOUT_SHEET = "about"           # no table's sheet can take it: theirs all hold a dot
+WIDTH_MIN, WIDTH_MAX = 8, 60    # column widths, in characters
 
 
 # --- ILOSTAT ----------------------------------------------------------------------------------
 
 ILOSTAT_INDICATOR = "SDG_0131_SEX_SOC_RT"
 ILOSTAT_FILE = f"{ILOSTAT_INDICATOR}_A.csv"   # ILOSTAT's dataset id: indicator + _A (annual)
+ILOSTAT_DICTIONARY = f"{ILOSTAT_INDICATOR}_A.dictionary.csv"
+ILOSTAT_TOC = "toc.csv"
+# ILOSTAT's label of the indicator (its indicator dictionary).
+ILOSTAT_INDICATOR_LABEL = ("SDG indicator 1.3.1 - Proportion of population covered by social "
+                           "protection floors/systems (%)")
+ILOSTAT_SEX_LABELS = {"SEX_T": "Total", "SEX_F": "Female", "SEX_M": "Male"}
+# ILOSTAT's obs_status labels (U), and SDMX's CL_OBS_STATUS for O (see ILOSTAT_FLAGS).
+ILOSTAT_STATUS_LABELS = {"U": "Unreliable", "O": "Missing value"}
 # The columns of ILOSTAT's bulk download files (indicator segment, codes), in their order.
 ILOSTAT_COLUMNS = ("ref_area", "source", "indicator", "sex", "classif1", "time", "obs_value",
                    "obs_status", "note_classif", "note_indicator", "note_source")
@@ -113,8 +136,9 @@ def export(warehouse: Path, tables: Iterable[str] | None = None, *, all_tables: 
            fmt: str = "csv", out: Path = Path("."), progress: bool = True) -> list[Path]:
     """Write tables of the published `warehouse` into the folder `out`; return the files.
 
-    `tables` are names such as `coverage_sdg131` (a mart), `marts.coverage_sdg131` or
-    `ops.submissions`; `all_tables` takes every `marts.*` and `ops.*` table instead. With
+    `tables` are names such as `coverage_sdg131` (a mart), `marts.coverage_sdg131`,
+    `ops.submissions` or `ref.sdg131_series`; `all_tables` takes every `marts.*`, `ops.*` and
+    `ref.*` table instead. With
     `fmt` `ilostat`, the only table is `marts.coverage_sdg131` (the default). A progress
     bar, one step per table, shows on standard error when it is a terminal and `progress`.
     Raises ExportError with a one-line reason.
@@ -125,7 +149,7 @@ def export(warehouse: Path, tables: Iterable[str] | None = None, *, all_tables: 
     names = list(dict.fromkeys(t.strip() for t in tables or [] if t.strip()))
     if names and all_tables:
         raise ExportError("give table names or --all, not both")
-    if not names and not all_tables and fmt != "ilostat":
+    if not names and not all_tables and fmt not in SDG_FORMATS:
         raise ExportError("name the tables to export (e.g. coverage_sdg131), or give --all")
     if not Path(warehouse).exists():
         raise ExportError(f"no published warehouse at {warehouse}; run `spf run` first")
@@ -137,28 +161,30 @@ def export(warehouse: Path, tables: Iterable[str] | None = None, *, all_tables: 
         # Timestamps with a time zone are written in UTC, whatever this machine's zone.
         con.execute("set TimeZone = 'UTC'")
         available = _tables(con)
-        if fmt == "ilostat":
+        if fmt in SDG_FORMATS:
             if all_tables:
-                raise ExportError("--format ilostat writes marts.coverage_sdg131 only; "
+                raise ExportError(f"--format {fmt} writes marts.coverage_sdg131 only; "
                                   "drop --all")
             chosen = _resolve(names or ["coverage_sdg131"], available)
             if chosen != ["marts.coverage_sdg131"]:
-                raise ExportError("--format ilostat writes marts.coverage_sdg131 only, not "
+                raise ExportError(f"--format {fmt} writes marts.coverage_sdg131 only, not "
                                   + ", ".join(t for t in chosen if t != "marts.coverage_sdg131"))
         else:
             chosen = available if all_tables else _resolve(names, available)
         if not chosen:
-            raise ExportError(f"{warehouse} has no marts or ops tables")
+            raise ExportError(f"{warehouse} has no marts, ops or ref tables")
         if fmt == "xlsx":
-            _check_xlsx_limits(con, chosen)
+            counts = _check_xlsx_limits(con, chosen)
         out = _folder(out)
         with _progress(progress, len(chosen)) as track:
             if fmt == "xlsx":
                 target = out / (f"{chosen[0]}.xlsx" if len(chosen) == 1
                                 else f"{Path(warehouse).stem}.xlsx")
-                return [_write_xlsx(con, chosen, target, track)]
+                return [_write_xlsx(con, chosen, counts, target, track)]
             if fmt == "ilostat":
-                return [_write_ilostat(con, out / ILOSTAT_FILE) for _ in track(chosen)]
+                return [path for _ in track(chosen) for path in _write_ilostat(con, out)]
+            if fmt == "sdmx":
+                return [path for _ in track(chosen) for path in _write_sdmx(con, out)]
             return [_write_copy(con, name, out / f"{name}.{fmt}", fmt) for name in track(chosen)]
     except duckdb.Error as error:
         raise ExportError(_first_line(error)) from None
@@ -184,7 +210,7 @@ def _tables(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def _resolve(names: list[str], available: list[str]) -> list[str]:
-    """`schema.table` for each name; a bare name is a mart, else an ops table."""
+    """`schema.table` for each name; a bare name is a mart, else an ops, else a ref table."""
     known = {t.lower(): t for t in available}
     chosen = []
     for name in names:
@@ -272,16 +298,14 @@ def _write_copy(con: duckdb.DuckDBPyConnection, name: str, target: Path, fmt: st
 # --- xlsx -------------------------------------------------------------------------------------
 
 def sheet_names(tables: list[str]) -> dict[str, str]:
-    """A sheet name per table: Excel's 31 characters, its forbidden characters, unique.
-
-    `marts.coverage_sdg131` as it is; a longer name loses its schema
-    (`results_institutional_changes`), then its tail; a clash gets `~2`, `~3`...
+    """A sheet name per table, by one rule: `schema.table`, Excel's forbidden characters
+    replaced, cut to its 31 characters at the end (the schema stays), unique (`~2`, `~3`...
+    where two cut names clash); the `about` sheet gives each table's sheet.
     """
-    used: set[str] = set()
+    used = {ABOUT_SHEET}
     names = {}
     for table in tables:
-        base = table if len(table) <= SHEET_NAME_MAX else table.split(".", 1)[-1]
-        base = base.translate(SHEET_NAME_FORBIDDEN).strip("'")[:SHEET_NAME_MAX] or "sheet"
+        base = table.translate(SHEET_NAME_FORBIDDEN).strip("'")[:SHEET_NAME_MAX] or "sheet"
         name, n = base, 1
         # Sheet names are unique without regard to case; "History" is Excel's own.
         while name.lower() in used or name.lower() == "history":
@@ -293,8 +317,10 @@ def sheet_names(tables: list[str]) -> dict[str, str]:
     return names
 
 
-def _check_xlsx_limits(con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
-    """Fail before writing anything when a table does not fit in a sheet."""
+def _check_xlsx_limits(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[str, int]:
+    """Fail before writing anything when a table does not fit in a sheet; each table's
+    rows."""
+    counts = {}
     for table in tables:
         rows = con.execute(f"select count(*) from {_ident(table)}").fetchone()[0]
         if rows + 1 > XLSX_MAX_ROWS:
@@ -305,29 +331,28 @@ def _check_xlsx_limits(con: duckdb.DuckDBPyConnection, tables: list[str]) -> Non
         if columns > XLSX_MAX_COLUMNS:
             raise ExportError(f"{table} has {columns:,} columns; an xlsx sheet holds "
                               f"{XLSX_MAX_COLUMNS:,}: export it as csv or parquet")
+        counts[table] = rows
+    return counts
 
 
-def _write_xlsx(con: duckdb.DuckDBPyConnection, tables: list[str], target: Path,
-                track: Callable[[list[str]], Iterator[str]]) -> Path:
+def _write_xlsx(con: duckdb.DuckDBPyConnection, tables: list[str], counts: dict[str, int],
+                target: Path, track: Callable[[list[str]], Iterator[str]]) -> Path:
     # openpyxl: the maintained writer of .xlsx files (already used for the sample
     # workbooks); its write-only mode streams each sheet to disk as rows are appended.
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     sheets = sheet_names(tables)
     book = Workbook(write_only=True)
-    bold = Font(bold=True)
+    _write_about(con, book, tables, sheets)
     for table in track(tables):
         sheet = book.create_sheet(sheets[table])
-        sheet.freeze_panes = "A2"
         columns, sql = _select(con, _ident(table), "xlsx")
-        header = []
-        for name in columns:
-            cell = WriteOnlyCell(sheet, value=_xlsx_text(name))
-            cell.font = bold
-            header.append(cell)
-        sheet.append(header)
+        # Widths and the filter go before the rows: write-only sheets are streamed.
+        for i, width in enumerate(_widths(con, table, columns), start=1):
+            sheet.column_dimensions[get_column_letter(i)].width = width
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{counts[table] + 1}"
+        _header(sheet, columns)
         cursor = con.execute(sql)
         while batch := cursor.fetchmany(XLSX_BATCH):
             for row in batch:
@@ -335,6 +360,110 @@ def _write_xlsx(con: duckdb.DuckDBPyConnection, tables: list[str], target: Path,
     with _atomic(target) as partial:
         book.save(partial)
     return target
+
+
+def _header(sheet, columns: list[str]) -> None:
+    """A bold header row, frozen above the rows."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header = []
+    for name in columns:
+        cell = WriteOnlyCell(sheet, value=_xlsx_text(name))
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+
+
+# Characters a spreadsheet shows for a value of these types (dates in ISO, booleans as
+# TRUE/FALSE, numbers in the General format: at most 11 digits).
+SHOWN = {"date": 10, "timestamp": 19, "timestamp with time zone": 19, "boolean": 5}
+
+
+def _widths(con: duckdb.DuckDBPyConnection, table: str, columns: list[str]) -> list[float]:
+    """Each column's width: its header or its longest value as shown, within WIDTH_MIN and
+    WIDTH_MAX (wrapped text and filters read better than a sheet one screen wide)."""
+    relation = con.sql(f"select * from {_ident(table)}")
+    longest = []
+    for name, dtype in zip(relation.columns, relation.types, strict=True):
+        kind = dtype.id
+        if kind in SHOWN:
+            longest.append(f"{SHOWN[kind]}")
+        elif kind in NUMERIC:
+            longest.append(f"least(max(length(cast({_column(name)} as varchar))), 12)")
+        else:
+            longest.append(f"max(length(cast({_column(name)} as varchar)))")
+    row = con.execute(f"select {', '.join(longest) or 0} from {_ident(table)}").fetchone()
+    # The header's filter button takes about two characters.
+    return [float(min(WIDTH_MAX, max(WIDTH_MIN, len(name) + 3, (width or 0) + 2)))
+            for name, width in zip(columns, row, strict=True)]
+
+
+def table_docs() -> dict[str, tuple[str, dict[str, str]]]:
+    """`schema.table` -> (description, column -> description): dbt's YAML for the tables
+    dbt builds and the seeds, the publication room's words for the two tables it writes."""
+    from ingest.dbt_contract import descriptions
+    from warehouse.publication.records import table_docs as publication_docs
+
+    return {**descriptions(), **publication_docs()}
+
+
+def table_list(warehouse: Path, schemas: tuple[str, ...] = ("marts",)) -> list[tuple[str, str]]:
+    """(`schema.table`, the first sentence of its description) for every table of the
+    published `warehouse` in `schemas`, as `spf tables` lists them."""
+    if not Path(warehouse).exists():
+        raise ExportError(f"no published warehouse at {warehouse}; run `spf run` first")
+    try:
+        con = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error as error:
+        raise ExportError(f"cannot open {warehouse}: {_first_line(error)}") from None
+    try:
+        names = [t for t in _tables(con) if t.split(".", 1)[0] in schemas]
+    finally:
+        con.close()
+    docs = table_docs()
+    listed = []
+    for name in names:
+        text = docs.get(name, ("", {}))[0]
+        first = re.split(r"(?<=[.;])\s", text, maxsplit=1)[0].rstrip(".;")
+        listed.append((name, first))
+    return listed
+
+
+def _write_about(con: duckdb.DuckDBPyConnection, book, tables: list[str],
+                 sheets: dict[str, str]) -> None:
+    """The first sheet: each table (its sheet, its description), then each of its columns
+    with its type and description."""
+    from openpyxl.styles import Font
+
+    docs = table_docs()
+    sheet = book.create_sheet(ABOUT_SHEET)
+    columns = ["sheet", "table", "column", "type", "description"]
+    rows = []
+    for table in tables:
+        described, by_column = docs.get(table, ("", {}))
+        rows.append((sheets[table], table, None, None, described))
+        relation = con.sql(f"select * from {_ident(table)}")
+        for name, dtype in zip(relation.columns, relation.types, strict=True):
+            rows.append((sheets[table], table, name, str(dtype), by_column.get(name, "")))
+    widths = [max([len(c), *(len(str(r[i] or "")) for r in rows)]) + 2
+              for i, c in enumerate(columns)]
+    for letter, width in zip("ABCDE", widths, strict=True):
+        sheet.column_dimensions[letter].width = min(width, 100 if letter == "E" else WIDTH_MAX)
+    sheet.auto_filter.ref = f"A1:E{len(rows) + 1}"
+    _header(sheet, columns)
+    from openpyxl.cell import WriteOnlyCell
+
+    bold = Font(bold=True)
+    for row in rows:
+        cells = [_xlsx_cell(sheet, v) for v in row]
+        if row[2] is None:  # a table's own row
+            cells = [WriteOnlyCell(sheet, value=v) for v in cells]
+            for cell in cells:
+                cell.font = bold
+        sheet.append(cells)
 
 
 def _xlsx_text(text: str) -> str:
@@ -393,7 +522,7 @@ def ilostat_sql(con: duckdb.DuckDBPyConnection) -> str:
             sex,
             series as classif1,
             year as time,
-            coverage_pct as obs_value,
+            round(coverage_pct, 1) as obs_value,
             {case(0)} as obs_status,
             null::varchar as note_classif,
             {case(1)} as note_indicator,
@@ -404,11 +533,114 @@ def ilostat_sql(con: duckdb.DuckDBPyConnection) -> str:
     """
 
 
-def _write_ilostat(con: duckdb.DuckDBPyConnection, target: Path) -> Path:
+def _write_ilostat(con: duckdb.DuckDBPyConnection, out: Path) -> list[Path]:
+    """The bulk file, its dictionary and its table of contents, each renamed into place
+    only once all three are written."""
     _, sql = _select(con, f"({ilostat_sql(con)}) as ilostat", "csv")
-    with _atomic(target) as partial:
-        con.execute(f"COPY ({sql}) TO {_literal(str(partial))} (FORMAT csv, HEADER)")
-    return target
+    dictionary = ilostat_dictionary(con)
+    toc = ilostat_toc(con)
+    names = (ILOSTAT_FILE, ILOSTAT_DICTIONARY, ILOSTAT_TOC)
+    with contextlib.ExitStack() as stack:
+        partials = [stack.enter_context(_atomic(out / name)) for name in names]
+        con.execute(f"COPY ({sql}) TO {_literal(str(partials[0]))} (FORMAT csv, HEADER)")
+        for partial, (header, rows) in zip(partials[1:], (dictionary, toc), strict=True):
+            with partial.open("w", newline="", encoding="utf-8") as handle:
+                writer = csv.writer(handle, lineterminator="\n")
+                writer.writerow(header)
+                writer.writerows([[neutralise(v) if isinstance(v, str) else v for v in row]
+                                  for row in rows])
+    return [out / name for name in names]
+
+
+def _country_label(iso3: str) -> str:
+    from ingest.reference import country_name
+
+    country = pycountry.countries.get(alpha_3=iso3)
+    return country_name(country) if country else iso3
+
+
+def _submission_dates(con: duckdb.DuckDBPyConnection) -> dict[str, tuple]:
+    """submission id -> (received, processed) dates (UTC) from ops.submissions, if there."""
+    if "ops.submissions" not in _tables(con):
+        return {}
+    rows = con.execute(
+        "select submission_id, min(received_at), max(processed_at) from ops.submissions "
+        "where submission_id is not null and status = 'loaded' group by submission_id"
+    ).fetchall()
+    return {sid: tuple(t.astimezone(dt.UTC).date() if t else None for t in (received, done))
+            for sid, received, done in rows}
+
+
+def ilostat_dictionary(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[tuple]]:
+    """(header, rows) of the dictionary: every code of the bulk file with its label."""
+    series = dict(zip(codes.SERIES, codes.seed_column("sdg131_series", "series_name"),
+                      strict=True))
+    flags = codes.quality_flags("coverage_sdg131")
+    received = _submission_dates(con)
+    mart = con.execute(
+        "select distinct country_iso3, series, sex, submission_id, year, revision, "
+        "quality_flag from marts.coverage_sdg131").fetchall()
+    rows: dict[tuple[str, str], str] = {}
+    for iso3, code, sex, submission, year, revision, flag in sorted(
+            mart, key=lambda r: tuple("" if v is None else str(v) for v in r)):
+        rows[("ref_area", iso3)] = _country_label(iso3)
+        when = received.get(submission, (None, None))[0]
+        rows[("source", f"{ILOSTAT_SOURCE_PREFIX}{submission}")] = (
+            f"ILO Social Security Inquiry (SSI): the workbook of {_country_label(iso3)} for "
+            f"reference year {year}, revision {revision}"
+            + (f", received {when:%Y-%m-%d}" if when else ""))
+        rows[("indicator", ILOSTAT_INDICATOR)] = ILOSTAT_INDICATOR_LABEL
+        rows[("sex", sex)] = ILOSTAT_SEX_LABELS.get(sex, sex)
+        name = series.get(code, code)
+        rows[("classif1", code)] = f"Contingency: {name[:1].upper()}{name[1:]}"
+        status, note = ILOSTAT_FLAGS.get(flag, (None, None))
+        if status:
+            rows[("obs_status", status)] = ILOSTAT_STATUS_LABELS[status]
+        if note:
+            rows[("note_indicator", note)] = f"{flags[flag].words}: {flags[flag].note}"
+    ordered = sorted(rows.items(), key=lambda item: (ILOSTAT_COLUMNS.index(item[0][0]),
+                                                     item[0][1]))
+    return ["column", "code", "label"], [(column, code, label)
+                                         for (column, code), label in ordered]
+
+
+def ilostat_toc(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[tuple]]:
+    """(header, rows) of the table of contents: per country, its rows in the bulk file, the
+    years they cover and the day the newest submission behind them was loaded."""
+    processed = _submission_dates(con)
+    mart = con.execute(
+        "select country_iso3, count(*), min(year), max(year), list(distinct submission_id) "
+        "from marts.coverage_sdg131 group by country_iso3 order by country_iso3").fetchall()
+    rows = []
+    for iso3, count, first, last, submissions in mart:
+        dates = [processed[s][1] for s in submissions if processed.get(s, (None, None))[1]]
+        rows.append((iso3, _country_label(iso3), count, first, last,
+                     f"{max(dates):%Y-%m-%d}" if dates else None))
+    return ["ref_area", "ref_area_label", "rows", "first_period", "last_period",
+            "last_update"], rows
+
+
+# --- SDMX -------------------------------------------------------------------------------------
+
+def _write_sdmx(con: duckdb.DuckDBPyConnection, out: Path) -> list[Path]:
+    """SDG_1_3_1.xml, SDG_1_3_1.csv and SDG_DSD_1_3_1.xml (warehouse/access/sdg_exchange.py),
+    each renamed into place only once all three are written."""
+    from warehouse.access import sdg_exchange
+
+    try:
+        message = sdg_exchange.observations(con)
+    except sdg_exchange.MappingError as error:
+        raise ExportError(str(error)) from None
+    if not message.observations:
+        raise ExportError("marts.coverage_sdg131 has no computed figure to send")
+    names = (sdg_exchange.DATA_XML, sdg_exchange.DATA_CSV, sdg_exchange.STRUCTURE_XML)
+    with contextlib.ExitStack() as stack:
+        partials = {name: stack.enter_context(_atomic(out / name)) for name in names}
+        try:
+            sdg_exchange.write(message, partials)
+        except sdg_exchange.MappingError as error:
+            raise ExportError(str(error)) from None
+    return [out / name for name in names]
 
 
 # --- progress ---------------------------------------------------------------------------------

@@ -99,6 +99,19 @@ TELLING: dict[str, _Telling] = {
         lambda r: f"{r['change_id']} ({r.get('country_iso3') or 'regional or global'}, "
                   f"step {r.get('step')}, achieved on {as_text(r.get('achieved_on'))}):",
         lambda r: r.get("title") or "", lambda r: ""),
+    # an indicator of the results framework (Table 7), in its unit
+    "results_framework": _Telling(
+        "value", lambda r: f"phase {r['phase']} {r['indicator']}:",
+        lambda r: _count(r.get("value")) if r.get("unit") != "percent" or r.get("value") is None
+        else f"{r['value']:.1f} %",
+        lambda r: f" {r.get('unit') or ''}".rstrip() if r.get("unit") != "percent" else "",
+        ("unit",)),
+    # people impacted in a thematic area
+    "results_thematic": _Telling(
+        "persons", lambda r: f"phase {r['phase']} {r['thematic_area']}:",
+        lambda r: _count(r.get("persons")),
+        lambda r: f" people impacted ({_plural(r.get('interventions'), 'intervention')})",
+        ("interventions",)),
     # US dollars mobilized
     "results_funding": _Telling(
         "amount_usd", lambda r: f"{r['partner']} {r['year']}:",

@@ -52,6 +52,40 @@ create or replace table ops.publications (
 )"""
 
 
+def table_docs() -> dict[str, tuple[str, dict[str, str]]]:
+    """What ops.publications and ops.build_info hold, in words, as dbt's YAML says it of the
+    tables dbt builds (these two are written here and in publish.py, not by dbt): the
+    description sheet of `spf export --format xlsx` reads it."""
+    built_from = {column: f"The {source.label} ids the publication was built from."
+                  for source in SOURCES.values() for column in source.built_from[:1]}
+    return {
+        "ops.publications": (
+            "Every publication of the warehouse so far, one row each: when, by which run and "
+            "why it was published, what it was built from and, per mart, its rows and a "
+            "content checksum (spf publications, spf diff, spf rollback).", {
+                "publication_id": "The publication's id (p0007), as spf diff, spf query "
+                                  "--as-of and spf rollback take it.",
+                "sequence": "Its number (7).",
+                "published_at": "When it was published (UTC).",
+                "run_id": "The run that published it.",
+                "kind": "nightly, backfill or rollback.",
+                "reporting_date": "The date results are reported as of (blank: the day of "
+                                  "the build).",
+                "note": "Why, for a rollback: the operator's note.",
+                "restores": "For a rollback: the publication published again.",
+                **built_from,
+                "marts": "Per mart: its name, rows and content checksum (16 hex digits).",
+            }),
+        "ops.build_info": (
+            "What the published build rests on, one key a row: state and code versions, "
+            "reporting date, population source, storage version, when it was built.", {
+                "key": "What the row says (run_id, code_version, reporting_date, population, "
+                       "storage_version, built_at, ...).",
+                "value": "Its value (text or JSON).",
+            }),
+    }
+
+
 class HistoryError(RunFailed):
     """A publication asked for does not exist, or cannot be compared or restored; the
     message says what exists."""

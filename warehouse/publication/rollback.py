@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import shutil
-from typing import TypedDict
+from collections.abc import Callable
+from typing import Any, TypedDict
 
 from ingest.paths import Paths
 from warehouse.publication import publish
@@ -19,10 +20,12 @@ class Rollback(TypedDict):
     run_id: str
     warehouse: str
     kept: str
+    then: Any  # what `then` returned (the site of the publication restored)
 
 
 def rollback(paths: Paths, publication_id: str, note: str, run_id: str,
-             keep: int | None = None) -> Rollback:
+             keep: int | None = None, then: Callable[[Paths], Any] | None = None
+             ) -> Rollback:
     """Publish a kept earlier publication again, atomically, under the writer lock.
 
     Its file is copied to the build path beside the published warehouse, given its
@@ -31,6 +34,8 @@ def rollback(paths: Paths, publication_id: str, note: str, run_id: str,
     run. The state and the archive are not touched: the next run rebuilds from the state
     as usual. A rollback killed before the rename leaves the published warehouse as it was
     (the build is the only file written; the next run or rollback discards it).
+    `then(paths)` runs under the lock once the publication is kept: what a room above
+    writes from the publication in place (the CLI passes the programme's pages).
     """
     if not (note or "").strip():
         raise HistoryError("a rollback needs a note saying why (kept in ops.publications)")
@@ -55,5 +60,6 @@ def rollback(paths: Paths, publication_id: str, note: str, run_id: str,
             publish.discard(paths.build)
         kept = keep_publication(paths, pid)
         prune(paths, keep)
+        after = then(paths) if then else None
     return Rollback(publication_id=pid, restores=restored["publication_id"], note=note.strip(),
-                    run_id=run_id, warehouse=str(paths.warehouse), kept=str(kept))
+                    run_id=run_id, warehouse=str(paths.warehouse), kept=str(kept), then=after)

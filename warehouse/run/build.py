@@ -15,15 +15,18 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from ingest.paths import DBT_PROJECT_DIR, EXPECTATIONS_DIR
 from ingest.population import bundled_population
 from ingest.reference import countries
 from warehouse.shared.errors import RunFailed
 from warehouse.sources.registry import SOURCES
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported where used: a night with nothing new needs none of it
 
 log = logging.getLogger(__name__)
 # The on-disk format of every build, hence of the published warehouse: DuckDB 2.0 writes
@@ -145,6 +148,8 @@ def copy_raw(state_db: Path, build_db: Path, population: pd.DataFrame | None = N
 
     `population` (rows of ingest/population.py, e.g. from `load_population`) becomes
     raw.ref_population, which weighs the regional marts; by default, the bundled seed."""
+    import pandas as pd
+
     build_db.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
     try:
@@ -164,6 +169,29 @@ def copy_raw(state_db: Path, build_db: Path, population: pd.DataFrame | None = N
     finally:
         con.close()
     return copied
+
+
+# Commands that run from a parsed manifest; the others (unit tests with their own
+# selection, `parse` itself) parse as usual.
+_FROM_MANIFEST = {"build", "docs"}
+_MANIFESTS: dict[tuple[str, ...], object] = {}
+
+
+def _parsed(common: list[str]):
+    """dbt's manifest of the project as it is now, parsed once per process and arguments
+    (the variables among them): parsing costs about a second a build, and a warm worker
+    builds many times. A changed model, test or seed changes `code_version`, hence the key,
+    so the project is parsed again."""
+    from dbt.cli.main import dbtRunner
+
+    key = (code_version(), *common)
+    if key not in _MANIFESTS:
+        result = dbtRunner().invoke(["parse", *common])
+        if not result.success:
+            return None  # the build parses itself and reports what is wrong
+        _MANIFESTS.clear()
+        _MANIFESTS[key] = result.result
+    return _MANIFESTS[key]
 
 
 def _close_dbt_database() -> None:
@@ -187,6 +215,55 @@ class DbtOutcome:
     failures: list[str]
     counts: dict[str, int]
     models: list[str] = field(default_factory=list)  # schema.name of every model built
+    skipped: list[str] = field(default_factory=list)  # dbt tests the marts gate checks
+
+
+# A dbt test and the Great Expectations expectation that checks the same rule, with the
+# arguments that must agree.
+_SAME_RULE = {
+    "unique": ("expect_column_values_to_be_unique", "column_name", "column"),
+    "not_null": ("expect_column_values_to_not_be_null", "column_name", "column"),
+    "accepted_values": ("expect_column_values_to_be_in_set", "column_name", "column"),
+    "unique_combination": ("expect_compound_columns_to_be_unique", "columns", "column_list"),
+}
+
+
+def checked_by_the_gate(manifest) -> list[str]:
+    """The dbt tests of marts whose rule a `marts__*` suite of the marts gate checks on the
+    same mart, as blocking (unique, not null, accepted values, a unique combination): each
+    rule is checked once, by the gate, whose results statisticians read in Data Docs.
+    Tests of other layers, and of rules the gate does not check, still run in the build."""
+    from expectations.gates import BLOCKING, load_suite, suite_names
+
+    gated = set()
+    for name in suite_names("marts__"):
+        suite = load_suite(name)
+        if suite.get("meta", {}).get("query"):
+            continue  # a suite over a query checks its rows, not the mart's
+        mart = name.removeprefix("marts__")
+        for expectation in suite["expectations"]:
+            if expectation.get("severity") != BLOCKING:
+                continue  # a rule the gate only warns about stays a dbt error
+            kwargs = expectation.get("kwargs", {})
+            key = kwargs.get("column") or tuple(kwargs.get("column_list") or ())
+            values = tuple(sorted(map(str, kwargs.get("value_set") or ())))
+            gated.add((mart, expectation["type"], key, values))
+    skipped = []
+    for node in manifest.nodes.values():
+        metadata = getattr(node, "test_metadata", None)
+        if node.resource_type != "test" or metadata is None or metadata.name not in _SAME_RULE:
+            continue
+        model = manifest.nodes.get(getattr(node, "attached_node", None) or "")
+        if model is None or model.schema != "marts":
+            continue
+        expectation, argument, _ = _SAME_RULE[metadata.name]
+        arguments = {**metadata.kwargs, **(metadata.kwargs.get("arguments") or {})}
+        key = node.column_name if argument == "column_name" else \
+            tuple(arguments.get(argument) or ())
+        values = tuple(sorted(map(str, arguments.get("values") or ())))
+        if (model.name, expectation, key, values) in gated:
+            skipped.append(node.name)
+    return sorted(skipped)
 
 
 def run_dbt(build_db: Path, logs: Path, target: Path, args: list[str] | None = None,
@@ -195,24 +272,28 @@ def run_dbt(build_db: Path, logs: Path, target: Path, args: list[str] | None = N
 
     dbt unit tests check the models' SQL, not the data: they need not run in every
     build, and tests/test_dbt_unit_tests.py runs them with `args`. `dbt_vars` are the
-    project's variables (e.g. `reporting_date`).
+    project's variables (e.g. `reporting_date`). The project is parsed once per process
+    and variables (`_parsed`): a warm worker (warehouse/run/worker.py) builds again and
+    again from the manifest it holds.
     """
     from dbt.cli.main import dbtRunner
 
     command = args or ["build", "--exclude-resource-type", "unit_test"]
     # dbt's debug log file costs more than its warnings and errors are worth in a build.
-    quiet = ["--log-level-file", "warn"]
+    common = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+              "--log-path", str(logs), "--target-path", str(target),
+              "--quiet", "--no-use-colors", "--log-level-file", "warn",
+              *(["--vars", json.dumps(dbt_vars, sort_keys=True)] if dbt_vars else [])]
+    skipped: list[str] = []
     with _DBT_LOCK:
         previous = os.environ.get("SPF_BUILD_DB")
         os.environ["SPF_BUILD_DB"] = str(build_db)
         try:
-            result = dbtRunner().invoke([
-                *command, "--project-dir", str(DBT_PROJECT_DIR),
-                "--profiles-dir", str(DBT_PROJECT_DIR), "--log-path", str(logs),
-                "--target-path", str(target),
-                "--quiet", "--no-use-colors", *quiet,
-                *(["--vars", json.dumps(dbt_vars)] if dbt_vars else []),
-            ])
+            manifest = _parsed(common) if command[0] in _FROM_MANIFEST else None
+            if manifest is not None and args is None:
+                skipped = checked_by_the_gate(manifest)
+                command = [*command, *(["--exclude", *skipped] if skipped else [])]
+            result = dbtRunner(manifest=manifest).invoke([*command, *common])
         finally:
             _close_dbt_database()
             if previous is None:
@@ -230,7 +311,9 @@ def run_dbt(build_db: Path, logs: Path, target: Path, args: list[str] | None = N
                             f"{(node.message or '').strip()}")
     if not result.success and not failures:
         failures.append(f"dbt {' '.join(command)} failed: {result.exception}")
-    return DbtOutcome(result.success, failures, counts, sorted(models))
+    if skipped:
+        counts["left to the marts gate"] = len(skipped)
+    return DbtOutcome(result.success, failures, counts, sorted(models), skipped)
 
 
 def generate_docs(build_db: Path, logs: Path, target: Path, dbt_vars: dict | None = None

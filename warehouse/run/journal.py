@@ -23,7 +23,7 @@ from ingest.paths import PRIVATE_DIR, Paths
 from warehouse.shared.summary import RunSummary
 
 KILL_ENV = "SPF_KILL_AT"
-BOUNDARIES = ("loaded", "built", "gated", "recorded", "renamed", "kept", "reviewed",
+BOUNDARIES = ("loaded", "built", "gated", "recorded", "renamed", "kept", "sited", "reviewed",
               "reported")
 
 

@@ -28,6 +28,7 @@ from warehouse.run.steps import BuildOptions
 from warehouse.shared.errors import GateBlocked, RunFailed
 from warehouse.shared.lock import discard_stale_builds, new_run_id, writer_lock
 from warehouse.shared.summary import RunSummary, Scope
+from warehouse.site import place
 from warehouse.sources.registry import SOURCES, FetchPages, Inputs, nightly_inputs
 
 SETTLE_ENV = "SPF_SETTLE_SECONDS"
@@ -139,6 +140,8 @@ def run_frame(warehouse: str | None, kind: str, how: Orchestration
             if stale:
                 how.log.warning("removed builds left by an interrupted run: %s", ", ".join(stale))
             finish_interrupted(paths, run_id, how)
+            if not place.is_current(paths):  # a crash came between a publication and its site
+                summary["site"] = step(how, summary, place.write_site, paths)
             yield paths, run_id, summary
             fail_if_a_source_failed(summary)
         except Exception as error:
@@ -255,6 +258,8 @@ def rebuild_and_publish(paths: Paths, run_id: str, summary: RunSummary, how: Orc
         raise
     finally:
         steps.discard_build(paths)
+    summary["site"] = step(how, summary, place.write_site, paths)
+    journal.kill_point("sited")
     if _to_review(summary):
         summary["review"] = step(how, summary, submissions.review_submissions, paths, summary)
         journal.kill_point("reviewed")

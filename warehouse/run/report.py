@@ -113,6 +113,16 @@ def _built(summary: RunSummary, docs: Path | None) -> list[Line]:
     return lines
 
 
+def _site(summary: RunSummary, docs: Path | None) -> list[Line]:
+    """The programme's pages the run wrote (warehouse/site/)."""
+    site = summary.get("site")
+    if not site or not site["written"]:
+        return []
+    return [Line(f"the programme's pages of {site['publication_id']}: {site['pages']:,} pages "
+                 f"({site['countries']:,} countries, {site['themes']:,} thematic areas)",
+                 "../../site/index.html" if docs is not None else site["path"])]
+
+
 def _changes(summary: RunSummary) -> list[Line]:
     """What the publication changed: rows per mart, then its largest changes in words."""
     changes = summary.get("publication")
@@ -193,7 +203,8 @@ def sections(summary: RunSummary, docs: Path | None) -> list[tuple[str, list[Lin
         run.append(Line(f"interrupted (killed, or out of disk space) and finished by run "
                         f"{summary['finished_by']}"))
     out: list[tuple[str, list[Line] | Table]] = [
-        ("Run", run + _built(summary, docs) + _reviewed_lines(summary, docs))]
+        ("Run", run + _built(summary, docs) + _site(summary, docs)
+         + _reviewed_lines(summary, docs))]
     review = _review(summary, docs)
     if review:
         out.append(("Submissions of this run that need feedback", review))
@@ -219,6 +230,8 @@ def terminal(summary: RunSummary) -> str:
             first, *rest = _source(source.name, summary[source.name], "scope" in summary)
             lines += [f"{source.label}: {first.text}", *(f"  {line.text}" for line in rest)]
     lines.append(outcome(summary))
+    if summary.get("site") and summary["site"]["written"]:
+        lines.append(f"the programme's pages: {summary['site']['path']}/index.html")
     if summary.get("review"):
         lines.append(f"{len(needing_feedback(summary))} of the run's {len(summary['review'])} "
                      "submission(s) need feedback")

@@ -120,6 +120,19 @@ class Scope(TypedDict):
     reread: NotRequired[bool]
 
 
+class SiteSummary(TypedDict):
+    """The programme's pages of a publication (warehouse/site/): where, what they hold."""
+
+    path: str
+    publication_id: str
+    reporting_date: str | None
+    pages: int
+    countries: int
+    themes: int
+    files: int
+    written: bool  # False: the site in place already showed this publication
+
+
 class RunSummary(TypedDict):
     """A whole run, as the flows return it."""
 
@@ -135,6 +148,7 @@ class RunSummary(TypedDict):
     publication: NotRequired[PublicationChanges]  # what the publication changed
     review: NotRequired[list[SubmissionReview]]  # ssi: every submission, for statisticians
     error: NotRequired[str]
+    site: NotRequired[SiteSummary]  # the programme's pages written with the publication
     timings: NotRequired[dict[str, dict[str, float]]]  # step -> seconds, peak_rss_mib
     report: NotRequired[str]  # the run's summary page
     keep_publications: NotRequired[int]  # how many publications the run keeps

@@ -1,5 +1,5 @@
 -- One row per outcome of a live intervention, with its latest snapshot on or before the
--- reporting date (null persons: nothing reported yet).
+-- reporting date (null persons: nothing reported yet) and the phase whose window holds it.
 select
     o.outcome_id,
     o.intervention_id,
@@ -8,6 +8,7 @@ select
     t.impact_category,
     o.branch,
     o.as_of,
+    p.phase,
     o.persons,
     o.women,
     o.men,
@@ -16,3 +17,5 @@ select
 from {{ ref('int_rmt__outcomes_latest_snapshot') }} as o
 inner join {{ ref('int_rmt__interventions_current') }} as i using (intervention_id)
 inner join {{ ref('outcome_types') }} as t using (outcome_type)
+left join {{ ref('programme_phases') }} as p
+    on o.as_of between p.start_date and p.end_date
