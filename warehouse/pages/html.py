@@ -1,4 +1,5 @@
-"""The skeleton of every page the warehouse writes, and the stylesheet they share.
+"""The skeleton of the statisticians' pages, and the stylesheet every page shares (the
+programme's pages of warehouse/site/ too).
 
 Pages are plain HTML that open from the file system with no network: one stylesheet
 (`style.css`, copied beside them as `<root>/style.css`), no script. Text is escaped here,
@@ -53,7 +54,7 @@ def table(columns: list[str], rows: Iterable[Iterable[object]], numeric: set[int
           ) -> Markup:
     """A table of cells (text or Markup); columns at the indexes `numeric` align right."""
     def cell(kind: str, i: int, value: object) -> str:
-        cls = ' class="number"' if i in numeric else ""
+        cls = ' class="num"' if i in numeric else ""
         return f"<{kind}{cls}>{esc(value)}</{kind}>"
 
     head = "".join(cell("th", i, c) for i, c in enumerate(columns))
@@ -93,13 +94,14 @@ def write(path: Path, root: Path, title: str, body: Iterable[object],
     path.parent.mkdir(parents=True, exist_ok=True)
     install(root)
     style = relative(root / STYLE_NAME, path)
-    links = "".join(str(link(text, relative(target, path))) for text, target in nav)
+    links = "".join(f"<li>{link(text, relative(target, path))}</li>" for text, target in nav)
     page = (
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
         f"<title>{esc(title)}</title><link rel=\"stylesheet\" href=\"{esc(style)}\">"
         "<link rel=\"icon\" href=\"data:,\"></head><body>"
-        f"<header class=\"site\"><span class=\"brand\">SPF Warehouse</span>{links}</header>"
+        f"<header class=\"site\"><p class=\"brand\">SPF Warehouse</p>"
+        f"<nav aria-label=\"Site\"><ul>{links}</ul></nav></header>"
         f"<main><h1>{esc(title)}</h1>"
         + (f"<p class=\"lead\">{esc(lead)}</p>" if lead else "")
         + "".join(esc(part) for part in body) + "</main></body></html>\n")

@@ -161,12 +161,12 @@ def _write_item(paths: Paths, item: ReviewItem, page: Path, read: dict) -> None:
                                  html.bullets(rounded(p) for p in item.problems)))
     if item.warnings:
         body.append(html.section(f"Warnings ({len(item.warnings)})", html.Markup(
-            "<p class='muted'>Figures that moved implausibly against the country's earlier "
+            "<p class='note'>Figures that moved implausibly against the country's earlier "
             "year (ops.submission_checks, kind warning).</p>"),
             html.bullets(rounded(w) for w in item.warnings)))
     if item.flagged:
         body.append(html.section(f"Flagged figures ({len(item.flagged)})", html.Markup(
-            "<p class='muted'>Figures to follow up with the country (ops.submission_checks, "
+            "<p class='note'>Figures to follow up with the country (ops.submission_checks, "
             "kind flagged).</p>"), html.bullets(rounded(f) for f in item.flagged)))
     body.append(html.section("Validation results for this submission", _validations(
         paths, item, page, read)))
@@ -192,7 +192,7 @@ def _validations(paths: Paths, item: ReviewItem, page: Path, read: dict) -> html
                            "gate (its problems are above).</p>")
     found = own_validations(paths, item, read)
     if not found:
-        return html.Markup("<p class='muted'>No record of the run that validated it.</p>")
+        return html.Markup("<p class='note'>No record of the run that validated it.</p>")
     rows = []
     for v in found:
         failed = v["failed"]
@@ -205,7 +205,7 @@ def _validations(paths: Paths, item: ReviewItem, page: Path, read: dict) -> html
         rows.append([v["suite"], v["evaluated"] or "", result,
                      html.link("the whole batch in Data Docs", html.relative(v["page"], page))
                      if v["page"] else ""])
-    note = ("<p class='muted'>What the source gate found in this submission's own rows; the "
+    note = ("<p class='note'>What the source gate found in this submission's own rows; the "
             "Data Docs page shows the batch it was validated in.</p>")
     return html.Markup(note + html.table(["suite", "expectations", "for this submission",
                                           "Data Docs"], rows, numeric={1}))

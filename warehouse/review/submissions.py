@@ -63,7 +63,6 @@ def review_submissions(paths: Paths, summary: RunSummary) -> list[SubmissionRevi
     for row in rows:
         row["warnings"] = warnings.get(row["submission_id"], [])
         row["flagged"] = flagged.get(row["submission_id"], [])
-        row["docs_page"] = None
         row["feedback"] = None
         if items.needs_feedback(row["status"], row["warnings"], row["flagged"]):
             asked.append((row, paths.feedback / feedback_name(row["file"], row["sha256"])))

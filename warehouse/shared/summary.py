@@ -102,9 +102,10 @@ class SubmissionReview(TypedDict):
     language: str | None
     status: str
     problems: list[str]
-    warnings: NotRequired[list[str]]  # ops.submission_checks: year-on-year plausibility
-    flagged: NotRequired[list[str]]  # figures of marts.coverage_sdg131 with a quality flag
-    docs_page: NotRequired[str | None]  # its validation in Data Docs
+    warnings: NotRequired[list[str]]  # ops.submission_checks kind warning (year on year)
+    flagged: NotRequired[list[str]]  # ops.submission_checks kind flagged (e.g. above 100 %)
+    docs_page: NotRequired[str | None]  # before issue 26: its batch in Data Docs (its page on
+    # the review, docs/review/, says what the gate found in its own rows)
     feedback: NotRequired[str | None]  # the workbook to send back to the country
 
 

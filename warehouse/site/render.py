@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import jinja2
 
+from warehouse.pages import html
 from warehouse.shared.summary import SiteSummary
 from warehouse.site import charts, fmt
 from warehouse.site.data import read
@@ -29,7 +30,8 @@ def site_version() -> str:
     """A fingerprint of the code and templates that make the pages: a site made by other
     code is made again, though its publication is the same."""
     digest = hashlib.sha256()
-    for path in sorted([*Path(__file__).parent.glob("*.py"), *TEMPLATES.iterdir()]):
+    for path in sorted([*Path(__file__).parent.glob("*.py"), *TEMPLATES.iterdir(),
+                        html.STYLE]):
         digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -98,8 +100,9 @@ def render_site(warehouse: Path, out: Path) -> SiteSummary:
         if other is not None:
             files += other.result()
     chmod = bool(_umask() & 0o044)
-    for name in ("style.css", "favicon.svg"):
-        _write(out / name, (TEMPLATES / name).read_text(), chmod)
+    # The stylesheet every page of the warehouse shares (warehouse/pages/style.css).
+    _write(out / html.STYLE_NAME, html.STYLE.read_text(), chmod)
+    _write(out / "favicon.svg", (TEMPLATES / "favicon.svg").read_text(), chmod)
     publication = data.publication
     summary = SiteSummary(
         path=str(out), publication_id=publication["publication_id"],
