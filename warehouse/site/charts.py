@@ -213,7 +213,9 @@ def bar_geometry(chart: BarChart) -> dict:
     """Pixels of a horizontal bar chart."""
     values = [v for b in chart.bars for v in (b.value, b.target) if v is not None]
     ticks, divisor, x_title = _value_axis(values, chart.unit, chart.x_title)
-    plot_w = WIDTH - BAR_LEFT - 120
+    # Room on the right for the longest value label ("7,240,263 of 130,000,000").
+    label_w = max([120, *(6.6 * len(b.text) + 12 for b in chart.bars)])
+    plot_w = WIDTH - BAR_LEFT - label_w
     top = ticks[-1] or 1
 
     def x_at(v: float) -> float:
