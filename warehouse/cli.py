@@ -210,17 +210,22 @@ class _Printable(logging.Formatter):
         return "\n".join(printable(line) for line in super().format(record).split("\n"))
 
 
+def _terminal_log() -> logging.Logger:
+    """The run's logger ("spf"), its lines on the terminal with their time and level."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(_Printable("%(asctime)s | %(levelname)-7s | %(message)s", "%H:%M:%S"))
+    log = logging.getLogger("spf")
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    return log
+
+
 def _run_here(kind: str, parameters: dict) -> dict:
     """The run without a Prefect server: handed to the home's warm worker when one listens
     (`spf worker`), else run in this process (cold: the imports and dbt's parse first)."""
     from warehouse.run import worker
 
-    formatter = _Printable("%(asctime)s | %(levelname)-7s | %(message)s", "%H:%M:%S")
-    handler = logging.StreamHandler()
-    handler.setFormatter(formatter)
-    log = logging.getLogger("spf")
-    log.addHandler(handler)
-    log.setLevel(logging.INFO)
+    log = _terminal_log()
     def cold() -> dict:
         from warehouse.run import pipeline
         from warehouse.sources.rmt import fetch_with_environment_token
@@ -697,12 +702,7 @@ def worker_command(warehouse: WarehouseOpt = None) -> None:
     """
     from warehouse.run import worker
 
-    formatter = _Printable("%(asctime)s | %(levelname)-7s | %(message)s", "%H:%M:%S")
-    handler = logging.StreamHandler()
-    handler.setFormatter(formatter)
-    log = logging.getLogger("spf")
-    log.addHandler(handler)
-    log.setLevel(logging.INFO)
+    log = _terminal_log()
     log.propagate = False  # the libraries it warms up configure the root logger too
 
     def stop(signum, frame):

@@ -151,12 +151,7 @@ def export(warehouse: Path, tables: Iterable[str] | None = None, *, all_tables: 
         raise ExportError("give table names or --all, not both")
     if not names and not all_tables and fmt not in SDG_FORMATS:
         raise ExportError("name the tables to export (e.g. coverage_sdg131), or give --all")
-    if not Path(warehouse).exists():
-        raise ExportError(f"no published warehouse at {warehouse}; run `spf run` first")
-    try:
-        con = duckdb.connect(str(warehouse), read_only=True)
-    except duckdb.Error as error:
-        raise ExportError(f"cannot open {warehouse}: {_first_line(error)}") from None
+    con = _open(warehouse)
     try:
         # Timestamps with a time zone are written in UTC, whatever this machine's zone.
         con.execute("set TimeZone = 'UTC'")
@@ -410,15 +405,20 @@ def table_docs() -> dict[str, tuple[str, dict[str, str]]]:
     return {**descriptions(), **publication_docs()}
 
 
-def table_list(warehouse: Path, schemas: tuple[str, ...] = ("marts",)) -> list[tuple[str, str]]:
-    """(`schema.table`, the first sentence of its description) for every table of the
-    published `warehouse` in `schemas`, as `spf tables` lists them."""
+def _open(warehouse: Path) -> duckdb.DuckDBPyConnection:
+    """The published warehouse, read-only; ExportError saying what to do if it cannot be."""
     if not Path(warehouse).exists():
         raise ExportError(f"no published warehouse at {warehouse}; run `spf run` first")
     try:
-        con = duckdb.connect(str(warehouse), read_only=True)
+        return duckdb.connect(str(warehouse), read_only=True)
     except duckdb.Error as error:
         raise ExportError(f"cannot open {warehouse}: {_first_line(error)}") from None
+
+
+def table_list(warehouse: Path, schemas: tuple[str, ...] = ("marts",)) -> list[tuple[str, str]]:
+    """(`schema.table`, the first sentence of its description) for every table of the
+    published `warehouse` in `schemas`, as `spf tables` lists them."""
+    con = _open(warehouse)
     try:
         names = [t for t in _tables(con) if t.split(".", 1)[0] in schemas]
     finally:
