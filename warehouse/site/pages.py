@@ -134,6 +134,13 @@ class Site:
 
     # -- which pages -----------------------------------------------------------------------
 
+
+    def _empty(self, part: str, what: str, mart: str, none: str) -> str:
+        """What a figure without rows says: that its mart is not in this publication (one
+        published before the mart existed), else `none`."""
+        return f"{what} not in this publication ({mart})." if part in self.data.missing \
+            else none
+
     def _countries(self) -> list[str]:
         """Every country with coverage, expenditure or project data, and every focus
         country, that the warehouse names."""
@@ -219,9 +226,9 @@ class Site:
                  "thematic areas, partners (funding and joint support), funding mobilized "
                  "in US dollars, institutional changes achieved and people impacted (the "
                  "latest report of each outcome).",
-            empty="No intervention in this publication." if "interventions" not in
-            self.data.missing else "Interventions are not in this publication "
-                                   "(marts.results_interventions).")
+            empty=self._empty("interventions", "Interventions are",
+                              "marts.results_interventions",
+                              "No intervention in this publication."))
 
     def changes_figure(self, rows: list[dict], with_country: bool) -> Figure:
         out = [{
@@ -281,8 +288,8 @@ class Site:
             "outputs", "Outputs: knowledge products, training, ratifications", columns, out,
             ["marts.results_outputs"], [r["intervention_id"] for r in out], "interventions",
             note="Count: products for a knowledge product, persons for a training.",
-            empty="No output in this publication." if "outputs" not in self.data.missing
-            else "Outputs are not in this publication (marts.results_outputs).")
+            empty=self._empty("outputs", "Outputs are", "marts.results_outputs",
+                              "No output in this publication."))
 
     # -- index -----------------------------------------------------------------------------
 
@@ -450,9 +457,8 @@ class Site:
             "results_framework", "The results framework (Table 7)", columns, rows,
             ["marts.results_framework"],
             note="The indicators the programme reports on every year, per phase.",
-            empty="The results framework is not in this publication "
-                  "(marts.results_framework)." if "framework" in self.data.missing
-            else "No indicator in this publication.")
+            empty=self._empty("framework", "The results framework is",
+                              "marts.results_framework", "No indicator in this publication."))
 
     # -- a country -------------------------------------------------------------------------
 
@@ -733,9 +739,8 @@ class Site:
             "phases", "By phase: interventions, countries, changes, people, outputs",
             columns, rows, ["marts.results_thematic"], charts=charts,
             note="An intervention working in several areas counts in each.",
-            empty="The thematic results are not in this publication "
-                  "(marts.results_thematic)." if "thematic" in self.data.missing
-            else "No result in this area yet.")
+            empty=self._empty("thematic", "The thematic results are",
+                              "marts.results_thematic", "No result in this area yet."))
 
     def theme_people_figure(self, code: str) -> Figure:
         names = self.names
