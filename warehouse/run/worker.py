@@ -33,7 +33,7 @@ from multiprocessing import AuthenticationError
 from multiprocessing.connection import Client, Connection, Listener
 from pathlib import Path
 
-from ingest.paths import PRIVATE_DIR, PRIVATE_FILE, Paths
+from ingest.paths import PRIVATE_DIR, PRIVATE_FILE, Paths, resolve
 
 log = logging.getLogger("spf.worker")
 KINDS = ("nightly", "backfill")
@@ -88,8 +88,6 @@ def run(kind: str, parameters: dict, cold: Callable[[], dict], log: logging.Logg
     """The run `kind`: handed to the warm worker of its home when one listens, else `cold()`
     here; either way the log says which. `environment`: variables the worker needs that
     this process holds elsewhere (a token read from a Prefect Secret block)."""
-    from ingest.paths import resolve
-
     paths = resolve(parameters.get("warehouse"))
     connection = connect(paths)
     if connection is None:
