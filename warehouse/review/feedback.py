@@ -90,10 +90,16 @@ def find_file(con: duckdb.DuckDBPyConnection, key: str) -> dict:
         raise FeedbackError("give a file name, a sha256 prefix or a submission id")
     wanted = key.upper()
     # A file's submission id is the one it was loaded under, else the one its cover named
-    # (ingest/ssi_workbook.py `submission_id`, the one place the format is written).
-    matches = sorted({(sha, name, status) for sha, name, status, sid, *identity in con.execute(
+    # (ingest/ssi_workbook.py `submission_id`, the one place the format is written). The
+    # query narrows the files to those that may match, so that a run writing the feedback
+    # of thousands of rejected files does not read every file for each.
+    candidates = con.execute(
         "select sha256, original_name, status, submission_id, country_iso3, reference_year, "
-        "revision from raw.ssi_files").fetchall()
+        "revision from raw.ssi_files where original_name = $key "
+        "or starts_with(sha256, lower($key)) or upper(submission_id) = upper($key) "
+        "or (submission_id is null and starts_with(upper($key), upper(country_iso3)))",
+        {"key": key}).fetchall()
+    matches = sorted({(sha, name, status) for sha, name, status, sid, *identity in candidates
         if name == key or sha.startswith(key.lower()) or wanted == (
             sid or (submission_id(*identity) if None not in identity else "")).upper()})
     shas = sorted({sha for sha, _, _ in matches})
