@@ -25,9 +25,17 @@ from ingest.archive import ArchiveDamaged, stored, verified
 from ingest.outcomes import Outcome, Report, apply_gate
 from ingest.problems import Problem
 from ingest.redaction import Scrubber, public_url
-from ingest.rmt_api import FetchFailed
-from ingest.rmt_contract import MAX_PAGE_BYTES, parse_page
-from ingest.rmt_landing import SOURCE, Fetch, LandedPage, archived_fetch, export_fetches, land_pages
+from ingest.rmt_contract import parse_page
+from ingest.rmt_landing import (
+    MAX_PAGE_BYTES,
+    SOURCE,
+    Fetch,
+    FetchFailed,
+    LandedPage,
+    archived_fetch,
+    export_fetches,
+    land_pages,
+)
 from ingest.rmt_versions import TABLES, flatten, new_versions
 
 if TYPE_CHECKING:

@@ -53,14 +53,8 @@ from urllib3.exceptions import (
 from urllib3.util import Retry
 
 from ingest.redaction import Scrubber, public_url
-from ingest.rmt_contract import (
-    MAX_PAGE_BYTES,
-    MAX_PAGE_SIZE,
-    MAX_PAGES,
-    MAX_TOTAL,
-    Unreadable,
-    load_json,
-)
+from ingest.rmt_contract import MAX_PAGE_SIZE, MAX_TOTAL, Unreadable, load_json
+from ingest.rmt_landing import MAX_PAGE_BYTES, MAX_PAGES, FetchedPage, FetchFailed
 
 log = logging.getLogger(__name__)
 
@@ -84,40 +78,6 @@ MIN_RATE = 1024.0  # bytes a second a body must average, once it has taken RATE_
 RATE_GRACE = 30.0
 EXCERPT_CHARS = 200
 _CHUNK = 64 * 1024
-
-
-@dataclass(frozen=True)
-class FetchedPage:
-    """One page body as received, with where and when it came from."""
-
-    page: int
-    url: str
-    body: bytes
-    fetched_at: str
-
-
-class FetchFailed(RuntimeError):
-    """The fetch failed for good; the message is one line an operator can act on, never the token.
-
-    `pages` holds every body received before the failure (including a bad body), so the caller
-    can archive them for inspection. `code` is the reason recorded for the fetch; `transient`
-    says whether the same fetch a little later could succeed (Prefect retries only those).
-    """
-
-    code = "fetch_failed"
-    transient = True
-
-    def __init__(self, message: str, pages: list[FetchedPage] | None = None,
-                 code: str | None = None, transient: bool | None = None) -> None:
-        super().__init__(message)
-        self.pages: list[FetchedPage] = list(pages or [])
-        if code is not None:
-            self.code = code
-        if transient is not None:
-            self.transient = transient
-
-    def __reduce__(self):
-        return type(self), (self.args[0], self.pages, self.code, self.transient)
 
 
 class AuthFailed(FetchFailed):

@@ -35,11 +35,10 @@ from pydantic import (
 from ingest.codes import BRANCHES, OUTCOME_TYPES, OUTPUT_TYPES, THEMATIC_AREAS
 from ingest.problems import Problem
 from ingest.reference import COUNTRY_CODES
+from ingest.rmt_landing import MAX_PAGES
 
 MAX_PAGE_SIZE = 500  # the contract's bound on `page_size`, which the API client asks for
-MAX_PAGES = 10_000  # pages of one fetch, or page files of one export folder
 MAX_TOTAL = MAX_PAGES * MAX_PAGE_SIZE  # interventions of one fetch
-MAX_PAGE_BYTES = 50 * 1024 * 1024  # a page body (as received and once decompressed) or file
 MAX_DEPTH = 64  # arrays and objects within each other; a page of the contract needs 7
 MAX_DIGITS = 20  # of a number's integer part; no count or amount of the contract needs more
 MAX_EXPONENT = 20  # of a number written with one (1.2e6)

@@ -20,9 +20,48 @@ from pathlib import Path
 
 from ingest.landing import LandedFile, archive_bytes, identity, to_disk
 from ingest.problems import Problem
-from ingest.rmt_contract import MAX_PAGE_BYTES, MAX_PAGES
 
 SOURCE = "rmt"
+# The bounds of a delivery, here rather than with the contract's models (ingest/rmt_contract.py)
+# so that landing, and a night that lands nothing, need neither pydantic nor numpy.
+MAX_PAGES = 10_000  # pages of one fetch, or page files of one export folder
+MAX_PAGE_BYTES = 50 * 1024 * 1024  # a page body (as received and once decompressed) or file
+
+
+@dataclass(frozen=True)
+class FetchedPage:
+    """One page body as received from the API, with where and when it came from."""
+
+    page: int
+    url: str
+    body: bytes
+    fetched_at: str
+
+
+class FetchFailed(RuntimeError):
+    """The fetch failed for good; the message is one line an operator can act on, never the token.
+
+    `pages` holds every body received before the failure (including a bad body), so the caller
+    can archive them for inspection. `code` is the reason recorded for the fetch; `transient`
+    says whether the same fetch a little later could succeed (Prefect retries only those).
+    Raised by ingest/rmt_api.py; here, so that the sources' registry names it without
+    importing the HTTP client.
+    """
+
+    code = "fetch_failed"
+    transient = True
+
+    def __init__(self, message: str, pages: list[FetchedPage] | None = None,
+                 code: str | None = None, transient: bool | None = None) -> None:
+        super().__init__(message)
+        self.pages: list[FetchedPage] = list(pages or [])
+        if code is not None:
+            self.code = code
+        if transient is not None:
+            self.transient = transient
+
+    def __reduce__(self):
+        return type(self), (self.args[0], self.pages, self.code, self.transient)
 
 
 @dataclass(frozen=True)

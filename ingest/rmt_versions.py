@@ -13,11 +13,12 @@ from datetime import UTC
 from typing import TYPE_CHECKING
 
 from ingest.problems import Problem
-from ingest.rmt_contract import Page
 from ingest.rmt_landing import LandedPage
 
 if TYPE_CHECKING:
     import pandas as pd  # imported where used: a night with nothing new needs none of it
+
+    from ingest.rmt_contract import Page
 
 CHILD_TABLES = ("funding", "institutional_changes", "outcomes", "impact_snapshots", "outputs")
 TABLES = ("interventions", *CHILD_TABLES)

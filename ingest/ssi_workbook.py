@@ -37,7 +37,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pycountry
-from openpyxl.utils.cell import column_index_from_string, get_column_letter
 from python_calamine import CalamineWorkbook, PasswordError, SheetVisibleEnum
 
 from ingest.landing import shown
@@ -191,6 +190,10 @@ def submission_id(country_iso3: str, reference_year: int, revision: int) -> str:
 
 def cell_name(row: int, col: int) -> str:
     """Excel address of zero-based (row, col)."""
+    # openpyxl is imported where it is used: importing it takes a tenth of a second, which a
+    # night with nothing new would pay for nothing.
+    from openpyxl.utils.cell import get_column_letter
+
     return f"{get_column_letter(col + 1)}{row + 1}"
 
 
@@ -847,6 +850,8 @@ def _ooxml_errors(archive: _Zip, part: str) -> Errors:
     A formula whose result is an empty text is cached as t="str" with an empty <v>: that
     is a value (blank), not a missing one.
     """
+    from openpyxl.utils.cell import column_index_from_string
+
     errors: Errors = {}
     row = col = -1
     with archive.stream(part) as stream:

@@ -40,7 +40,7 @@ from flows.tasks import is_transient
 from ingest import rmt_api
 from ingest.paths import Paths, resolve
 from ingest.rmt_api import FetchFailed
-from ingest.rmt_contract import MAX_PAGE_BYTES, MAX_PAGES
+from ingest.rmt_landing import MAX_PAGE_BYTES, MAX_PAGES
 from warehouse.run import pipeline
 from warehouse.shared.errors import RunFailed
 from warehouse.sources.registry import Inputs

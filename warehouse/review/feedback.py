@@ -30,6 +30,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -39,17 +40,12 @@ from ingest.ssi_labels import LANGUAGES
 from ingest.ssi_workbook import (
     submission_id,
 )
-from warehouse.review.workbook import (
-    CHECKS,
-    Item,
-    Locator,
-    detect_language,
-    problem_item,
-    read_sheets,
-    warning_item,
-    write_workbook,
-)
 from warehouse.shared.errors import RunFailed
+
+if TYPE_CHECKING:
+    # openpyxl and the message catalogue, imported when a workbook is written: a night
+    # with nothing new writes none.
+    from warehouse.review.workbook import Item
 
 
 class FeedbackError(RunFailed):
@@ -149,6 +145,8 @@ def _warnings(warehouse: Path | duckdb.DuckDBPyConnection | None, sid: str | Non
     finally:
         if owned:
             con.close()
+    from warehouse.review.workbook import CHECKS
+
     order = {check: i for i, check in enumerate(CHECKS)}
     return sorted(rows, key=lambda r: order.get(r["check_name"], len(order)))
 
@@ -175,6 +173,15 @@ def write_feedback(state: Path | str | duckdb.DuckDBPyConnection, key: str, out:
     FeedbackError when the key names no file, several, or one with nothing to send back,
     or when its archived bytes are not those it was landed with.
     """
+    from warehouse.review.workbook import (
+        Locator,
+        detect_language,
+        problem_item,
+        read_sheets,
+        warning_item,
+        write_workbook,
+    )
+
     if language is not None and language not in LANGUAGES:
         raise FeedbackError(f"language {language!r}: use one of {', '.join(LANGUAGES)}")
     con, owned = _connect(state)
