@@ -30,7 +30,7 @@ import stat
 import tempfile
 import time
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -96,6 +96,17 @@ class Landing:
     refused: dict[tuple[str, str], Refusal] = field(default_factory=dict)  # (sha256, name)
     ignored: list[str] = field(default_factory=list)  # lock files and hidden files, by name
     deferred: list[tuple[str, str]] = field(default_factory=list)  # (name, why) for next run
+    # name -> (its status's `unchanged_key`, sha256) of every file found already recorded
+    # under its name and bytes: what `land_directory` may take as unchanged next time.
+    unchanged: dict[str, tuple[tuple[int, ...], str]] = field(default_factory=dict)
+
+
+def unchanged_key(info: os.stat_result) -> tuple[int, ...]:
+    """What says a file is the one read before without reading it again: size, modification
+    and change times, inode and device, as git's index decides it. Rewriting a file, even
+    with its old modification time restored, changes its change time, which no program
+    can set."""
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
 
 
 def archive_path(archive: Path, source: str, sha256: str, suffix: str) -> Path:
@@ -376,7 +387,9 @@ def _open(path: Path):
 def land_directory(landing: Path, archive: Path, source: str,
                    known: set[tuple[str, str]] = frozenset(),
                    file_suffixes: tuple[str, ...] = (), settle_seconds: float = 0,
-                   skip: frozenset[str] = frozenset(), max_bytes: int | None = None) -> Landing:
+                   skip: frozenset[str] = frozenset(), max_bytes: int | None = None,
+                   unchanged: Mapping[str, tuple[tuple[int, ...], str]] | None = None
+                   ) -> Landing:
     """Archive every new file under `landing`; say what else is there. Only ever reads it.
 
     `known` holds (sha256, original_name) pairs already recorded, which are skipped
@@ -389,6 +402,11 @@ def land_directory(landing: Path, archive: Path, source: str,
     is refused from its size on disk, never read; it is recorded once while its size and
     modification time stay the same. So is a file whose name cannot be recorded as it is,
     after its bytes are archived.
+
+    `unchanged` is what an earlier pass found already recorded (`Landing.unchanged`): a
+    file with the same status (`unchanged_key`) whose bytes are still recorded under its
+    name is not read again. A night with nothing new reads no file, where it read every
+    delivery ever landed.
     """
     root = landing.resolve()
     found = Landing()
@@ -401,6 +419,15 @@ def land_directory(landing: Path, archive: Path, source: str,
         if entry.kind == "ignored":
             found.ignored.append(name)
             continue
+        if entry.kind == "file" and unchanged and name in unchanged:
+            try:
+                key, sha = unchanged_key(os.stat(entry.path, follow_symlinks=False)), \
+                    unchanged[name][1]
+            except OSError:
+                key = sha = None
+            if key == unchanged[name][0] and (sha, name) in known:
+                found.unchanged[name] = (key, sha)
+                continue
         detail, refusal = _refusal(entry, root)
         if refusal is None:
             try:
@@ -465,6 +492,8 @@ def _land_file(entry: _Entry, handle, info: os.stat_result, archive: Path, sourc
     sha = hashlib.sha256(data).hexdigest()
     if refusal is None:
         if (sha, name) in known:
+            if entry.kind == "file":
+                found.unchanged[name] = (unchanged_key(info), sha)
             return None
         if young:
             found.deferred.append((name, f"changed less than {settle_seconds:g} s ago"))

@@ -77,9 +77,19 @@ def make_private(paths: Paths) -> int:
     changed = 0
     for root, file_mode in ((paths.state_db.parent, PRIVATE_FILE), (paths.feedback, PRIVATE_FILE),
                             (paths.archive, ARCHIVED_FILE)):
-        for folder, _, files in os.walk(root):
-            changed += _chmod(Path(folder), PRIVATE_DIR)
-            changed += sum(_chmod(Path(folder) / name, file_mode) for name in files)
+        folders = [root] if root.is_dir() else []
+        while folders:  # every run walks the whole archive: one status call per file
+            folder = folders.pop()
+            changed += _chmod(folder, PRIVATE_DIR)
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.is_symlink():
+                        continue
+                    if entry.is_dir():
+                        folders.append(Path(entry.path))
+                    elif stat.S_IMODE(entry.stat(follow_symlinks=False).st_mode) != file_mode:
+                        os.chmod(entry.path, file_mode)
+                        changed += 1
     return changed
 
 

@@ -154,6 +154,46 @@ create table if not exists raw.rmt_outputs (
 );
 """
 
+# The status of each landed file found unchanged (ingest/landing.py `unchanged_key`), so
+# that the next pass need not read it again. Outside `raw`: it is no source's data, and a
+# build neither copies it nor counts it as a change.
+LANDING_DDL = """
+create schema if not exists landing;
+create table if not exists landing.unchanged (
+    source varchar not null, name varchar not null, size_bytes bigint not null,
+    mtime_ns hugeint not null, ctime_ns hugeint not null, inode hugeint not null,
+    device hugeint not null, sha256 varchar not null, primary key (source, name)
+);
+"""
+
+
+def remember_unchanged(con: duckdb.DuckDBPyConnection, source: str,
+                       found: dict[str, tuple[tuple[int, ...], str]],
+                       before: dict[str, tuple[tuple[int, ...], str]]) -> None:
+    """Keep what a landing pass found unchanged (`Landing.unchanged`) for the next, when it
+    differs from what the pass started from (`before`): a quiet night writes nothing."""
+    if found == before:
+        return
+    names = sorted(found)
+    columns = list(zip(*(found[n][0] for n in names), strict=True)) if names else [()] * 5
+    con.execute("begin transaction")
+    try:
+        con.execute("delete from landing.unchanged where source = ?", [source])
+        if names:
+            con.execute("""
+                insert into landing.unchanged
+                select $source, unnest($names), unnest($sizes), unnest($mtimes),
+                       unnest($ctimes), unnest($inodes), unnest($devices), unnest($shas)""",
+                {"source": source, "names": names, "sizes": list(columns[0]),
+                 "mtimes": [str(v) for v in columns[1]], "ctimes": [str(v) for v in columns[2]],
+                 "inodes": [str(v) for v in columns[3]], "devices": [str(v) for v in columns[4]],
+                 "shas": [found[n][1] for n in names]})
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
 SSI_TABLES = ("context", "schemes", "contributors", "beneficiaries", "expenditure")
 
 def connect_state(path: Path) -> duckdb.DuckDBPyConnection:
@@ -164,6 +204,7 @@ def connect_state(path: Path) -> duckdb.DuckDBPyConnection:
     os.chmod(path, PRIVATE_FILE)
     con.execute(SSI_DDL)
     con.execute(RMT_DDL)
+    con.execute(LANDING_DDL)
     _archive_paths_inside_the_home(con)
     _urls_without_user_info(con)
     return con

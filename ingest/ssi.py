@@ -112,8 +112,11 @@ def land(con: duckdb.DuckDBPyConnection, landing: Path, archive: Path,
     The bundled sample folder's README is documentation, not a delivery.
     """
     skip = SAMPLE_DOCUMENTATION if landing.resolve() == SAMPLE_SSI_DIR.resolve() else frozenset()
-    return land_directory(landing, archive, SOURCE, state.ssi_landed(con), FORMATS,
-                          settle_seconds, skip, max_bytes=MAX_FILE_BYTES)
+    before = state.landed_unchanged(con, SOURCE)
+    found = land_directory(landing, archive, SOURCE, state.ssi_landed(con), FORMATS,
+                           settle_seconds, skip, max_bytes=MAX_FILE_BYTES, unchanged=before)
+    raw.remember_unchanged(con, SOURCE, found.unchanged, before)
+    return found
 
 
 def turned_away(file: LandedFile, refusal: Refusal | None = None) -> Problem | None:

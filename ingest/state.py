@@ -38,6 +38,15 @@ def ssi_landed(con: Connection) -> set[tuple[str, str]]:
     return set(con.execute("select sha256, original_name from raw.ssi_files").fetchall())
 
 
+def landed_unchanged(con: Connection, source: str) -> dict[str, tuple[tuple[int, ...], str]]:
+    """name -> (status key, sha256) of the files of `source` the last landing pass found
+    unchanged (ingest/landing.py `Landing.unchanged`)."""
+    return {name: ((size, int(mtime), int(ctime), int(inode), int(device)), sha)
+            for name, size, mtime, ctime, inode, device, sha in con.execute(
+                "select name, size_bytes, mtime_ns, ctime_ns, inode, device, sha256 "
+                "from landing.unchanged where source = ?", [source]).fetchall()}
+
+
 def ssi_first_outcomes(con: Connection, redo: set[str]) -> dict[str, tuple[str, str]]:
     """sha256 -> (status, original name) of the first decision on each file not in `redo`,
     of those that went to the parser."""

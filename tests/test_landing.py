@@ -458,3 +458,36 @@ def test_a_backfill_leaves_what_was_turned_away_before_parsing(tmp_path, con):
     assert ingest(con, folder, tmp_path / "archive").counts() == {"rejected": 3}
     assert ssi.reprocess(con, "backfill", tmp_path / "archive", None, None, None,
                          reread=True).outcomes == []
+
+
+def test_a_file_read_before_is_not_read_again_unless_it_was_rewritten(tmp_path, con,
+                                                                      write_workbook,
+                                                                      monkeypatch):
+    """A quiet night reads no file; a file whose bytes were rewritten, even to the same size
+    with its old modification time put back, is read and landed again."""
+    folder, archive = tmp_path / "landing", tmp_path / "archive"
+    write_workbook("KHM_2019.xlsx", **worked_example())
+    kept = write_workbook("KHM_2023.xlsx", **worked_example(year=2023))
+    reads: list[str] = []
+    monkeypatch.setattr(landing, "on_read", lambda path: reads.append(path.name))
+
+    assert ingest(con, folder, archive).counts() == {"loaded": 2}
+    assert ingest(con, folder, archive).counts() == {}  # read, found recorded, remembered
+    assert sorted(reads) == sorted(["KHM_2019.xlsx", "KHM_2023.xlsx"] * 2)
+    reads.clear()
+    assert ingest(con, folder, archive).counts() == {}
+    assert reads == []
+
+    before = kept.stat()
+    data = bytearray(kept.read_bytes())
+    data[-30] ^= 0xFF  # inside the zip's central directory: same size, other bytes
+    kept.write_bytes(bytes(data))
+    os.utime(kept, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (kept.stat().st_size, kept.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+
+    again = ingest(con, folder, archive)
+    assert reads == ["KHM_2023.xlsx"]
+    assert sum(again.counts().values()) == 1
+    shas = {sha for sha, name in con.execute(
+        "select sha256, original_name from raw.ssi_files").fetchall() if name == "KHM_2023.xlsx"}
+    assert hashlib.sha256(bytes(data)).hexdigest() in shas and len(shas) == 2
