@@ -272,7 +272,11 @@ def decide(landed: list[LandedFile], parsed: dict[str, Parsed],
 
 
 def table_frames(outcomes: Iterable[SsiOutcome]) -> dict[str, pd.DataFrame]:
-    """The parsed rows of loaded outcomes, one frame per table, ready to validate and insert."""
+    """The parsed rows of loaded outcomes, one frame per table, ready to validate and insert.
+
+    The rows move into the frames: each submission's `tables` is emptied on the way, so
+    that a batch of thousands of workbooks is held once, not three times (parsed, with
+    its lineage, and framed), while it is gated and stored."""
     import pandas as pd
 
     rows: dict[str, list[dict]] = {table: [] for table in raw.SSI_TABLES}
@@ -281,9 +285,10 @@ def table_frames(outcomes: Iterable[SsiOutcome]) -> dict[str, pd.DataFrame]:
         if outcome.status != "loaded" or sub is None:
             continue
         lineage = {"submission_id": sub.submission_id, "sha256": outcome.landed.sha256}
-        for table, table_rows in sub.tables.items():
+        tables, sub.tables = sub.tables, {}
+        for table, table_rows in tables.items():
             rows[table].extend({**lineage, **row} for row in table_rows)
-    return {table: pd.DataFrame.from_records(table_rows) for table, table_rows in rows.items()}
+    return {table: pd.DataFrame.from_records(rows.pop(table)) for table in list(rows)}
 
 
 def store(con: duckdb.DuckDBPyConnection, outcomes: list[SsiOutcome], run_id: str,
