@@ -31,6 +31,7 @@ import tempfile
 import time
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,6 +46,7 @@ GONE = "gone before it could be read"
 # deeper than this is a mistake (a copy of a copy), and walking it without end is how a
 # run once died (RecursionError at 1,100 levels).
 MAX_DEPTH = 20  # folders a file may be below the landing folder
+ARCHIVE_THREADS = 4  # files archived at once by a landing pass
 MAX_NAME_CHARS = 200  # of a file's own name: its feedback workbook adds ~30 to it
 MAX_NAME_BYTES = 255  # of any part of its path, in UTF-8: what file systems allow
 
@@ -410,52 +412,71 @@ def land_directory(landing: Path, archive: Path, source: str,
     """
     root = landing.resolve()
     found = Landing()
-    entries = sorted(_entries(landing, tuple(s.lower() for s in file_suffixes)),
-                     key=lambda e: Path(e.name).parts)
-    for entry in entries:
-        name = entry.name
-        if name in skip:
-            continue
-        if entry.kind == "ignored":
-            found.ignored.append(name)
-            continue
-        if entry.kind == "file" and unchanged and name in unchanged:
-            try:
-                key, sha = unchanged_key(os.stat(entry.path, follow_symlinks=False)), \
-                    unchanged[name][1]
-            except OSError:
-                key = sha = None
-            if key == unchanged[name][0] and (sha, name) in known:
-                found.unchanged[name] = (key, sha)
+    entries = [e for e in sorted(_entries(landing, tuple(s.lower() for s in file_suffixes)),
+                                 key=lambda e: Path(e.name).parts) if e.name not in skip]
+
+    def visit(entry: _Entry) -> tuple[Landing, tuple[str, Refusal] | None]:
+        mine = Landing()
+        return mine, _visit(entry, root, archive, source, known, settle_seconds, max_bytes,
+                            unchanged or {}, mine)
+
+    # Creating the archive's files is most of a first landing's time, and waits on the
+    # file system rather than on Python: a few threads overlap it. What each entry finds is
+    # merged in the order of the entries, so the outcome is that of one pass.
+    with ThreadPoolExecutor(ARCHIVE_THREADS) as pool:
+        for entry, (mine, outcome) in zip(entries, pool.map(visit, entries), strict=True):
+            found.files.extend(mine.files)
+            found.ignored.extend(mine.ignored)
+            found.deferred.extend(mine.deferred)
+            found.unchanged.update(mine.unchanged)
+            if outcome is None:
                 continue
-        detail, refusal = _refusal(entry, root)
-        if refusal is None:
-            try:
-                handle, info = _open(entry.path)
-            except FileNotFoundError:
-                found.deferred.append((name, GONE))
+            detail, refusal = outcome
+            sha = identity(refusal.code, entry.name, detail)
+            if (sha, entry.name) in known:
                 continue
-            except OSError as error:
-                detail, refusal = _unreadable(entry.path, error)
-            else:
-                if handle is None:
-                    detail, refusal = "", Refusal(
-                        "not_a_file", f"is {_special(info.st_mode)}, not a file")
-                else:
-                    with handle:
-                        landed = _land_file(entry, handle, info, archive, source, known,
-                                            settle_seconds, max_bytes, found)
-                    if landed is None:
-                        continue
-                    detail, refusal = landed
-        sha = identity(refusal.code, name, detail)
-        if (sha, name) in known:
-            continue
-        found.files.append(LandedFile(source, sha, name, None, _now(), None))
-        found.refused[(sha, name)] = refusal
+            found.files.append(LandedFile(source, sha, entry.name, None, _now(), None))
+            found.refused[(sha, entry.name)] = refusal
     if any(f.archive_path for f in found.files):
         to_disk()
     return found
+
+
+def _visit(entry: _Entry, root: Path, archive: Path, source: str,
+           known: set[tuple[str, str]], settle_seconds: float, max_bytes: int | None,
+           unchanged: Mapping[str, tuple[tuple[int, ...], str]], found: Landing
+           ) -> tuple[str, Refusal] | None:
+    """One entry of a landing folder into `found` (see `land_directory`): None when it is
+    done with (archived, known, unchanged, ignored or left for the next run), else what
+    makes it the same entry next time and why it is recorded as one."""
+    name = entry.name
+    if entry.kind == "ignored":
+        found.ignored.append(name)
+        return None
+    if entry.kind == "file" and name in unchanged:
+        try:
+            key, sha = unchanged_key(os.stat(entry.path, follow_symlinks=False)), \
+                unchanged[name][1]
+        except OSError:
+            key = sha = None
+        if key == unchanged[name][0] and (sha, name) in known:
+            found.unchanged[name] = (key, sha)
+            return None
+    detail, refusal = _refusal(entry, root)
+    if refusal is None:
+        try:
+            handle, info = _open(entry.path)
+        except FileNotFoundError:
+            found.deferred.append((name, GONE))
+            return None
+        except OSError as error:
+            return _unreadable(entry.path, error)
+        if handle is None:
+            return "", Refusal("not_a_file", f"is {_special(info.st_mode)}, not a file")
+        with handle:
+            return _land_file(entry, handle, info, archive, source, known, settle_seconds,
+                              max_bytes, found)
+    return detail, refusal
 
 
 def _land_file(entry: _Entry, handle, info: os.stat_result, archive: Path, source: str,
