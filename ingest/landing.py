@@ -98,8 +98,9 @@ class Landing:
     refused: dict[tuple[str, str], Refusal] = field(default_factory=dict)  # (sha256, name)
     ignored: list[str] = field(default_factory=list)  # lock files and hidden files, by name
     deferred: list[tuple[str, str]] = field(default_factory=list)  # (name, why) for next run
-    # name -> (its status's `unchanged_key`, sha256) of every file found already recorded
-    # under its name and bytes: what `land_directory` may take as unchanged next time.
+    # name -> (its status's `unchanged_key`, sha256) of every file archived, or found already
+    # recorded under its name and bytes: what `land_directory` may take as unchanged next
+    # time, if the state then records those bytes under that name.
     unchanged: dict[str, tuple[tuple[int, ...], str]] = field(default_factory=dict)
 
 
@@ -526,4 +527,6 @@ def _land_file(entry: _Entry, handle, info: os.stat_result, archive: Path, sourc
     if refusal is not None:
         return detail, refusal
     found.files.append(landed)
+    if entry.kind == "file":  # taken as unchanged next time only once the state records it
+        found.unchanged[name] = (unchanged_key(info), sha)
     return None
