@@ -419,13 +419,34 @@ def land_directory(landing: Path, archive: Path, source: str,
     def visit(entry: _Entry) -> tuple[Landing, tuple[str, Refusal] | None]:
         mine = Landing()
         return mine, _visit(entry, root, archive, source, known, settle_seconds, max_bytes,
-                            unchanged or {}, mine)
+                            mine)
+
+    def seen(entry: _Entry) -> tuple[Landing, None] | None:
+        """An entry done with here, without reading it: ignored, or unchanged."""
+        mine = Landing()
+        if entry.kind == "ignored":
+            mine.ignored.append(entry.name)
+            return mine, None
+        remembered = (unchanged or {}).get(entry.name)
+        if entry.kind == "file" and remembered is not None:
+            try:
+                key = unchanged_key(os.stat(entry.path, follow_symlinks=False))
+            except OSError:
+                return None
+            if key == remembered[0] and (remembered[1], entry.name) in known:
+                mine.unchanged[entry.name] = remembered
+                return mine, None
+        return None
 
     # Creating the archive's files is most of a first landing's time, and waits on the
     # file system rather than on Python: a few threads overlap it. What each entry finds is
     # merged in the order of the entries, so the outcome is that of one pass.
+    done = [seen(entry) for entry in entries]
     with ThreadPoolExecutor(ARCHIVE_THREADS) as pool:
-        for entry, (mine, outcome) in zip(entries, pool.map(visit, entries), strict=True):
+        pending = {i: pool.submit(visit, entry) for i, entry in enumerate(entries)
+                   if done[i] is None}
+        for i, entry in enumerate(entries):
+            mine, outcome = done[i] or pending.pop(i).result()
             found.files.extend(mine.files)
             found.ignored.extend(mine.ignored)
             found.deferred.extend(mine.deferred)
@@ -445,24 +466,11 @@ def land_directory(landing: Path, archive: Path, source: str,
 
 def _visit(entry: _Entry, root: Path, archive: Path, source: str,
            known: set[tuple[str, str]], settle_seconds: float, max_bytes: int | None,
-           unchanged: Mapping[str, tuple[tuple[int, ...], str]], found: Landing
-           ) -> tuple[str, Refusal] | None:
-    """One entry of a landing folder into `found` (see `land_directory`): None when it is
-    done with (archived, known, unchanged, ignored or left for the next run), else what
-    makes it the same entry next time and why it is recorded as one."""
+           found: Landing) -> tuple[str, Refusal] | None:
+    """One entry of a landing folder to read into `found` (see `land_directory`): None
+    when it is done with (archived, known, or left for the next run), else what makes it
+    the same entry next time and why it is recorded as one."""
     name = entry.name
-    if entry.kind == "ignored":
-        found.ignored.append(name)
-        return None
-    if entry.kind == "file" and name in unchanged:
-        try:
-            key, sha = unchanged_key(os.stat(entry.path, follow_symlinks=False)), \
-                unchanged[name][1]
-        except OSError:
-            key = sha = None
-        if key == unchanged[name][0] and (sha, name) in known:
-            found.unchanged[name] = (key, sha)
-            return None
     detail, refusal = _refusal(entry, root)
     if refusal is None:
         try:

@@ -25,7 +25,6 @@ from ingest.archive import ArchiveDamaged, stored, verified
 from ingest.outcomes import Outcome, Report, apply_gate
 from ingest.problems import Problem
 from ingest.redaction import Scrubber, public_url
-from ingest.rmt_contract import parse_page
 from ingest.rmt_landing import (
     MAX_PAGE_BYTES,
     SOURCE,
@@ -75,6 +74,8 @@ def _parse_one(job: tuple[LandedPage, str]) -> ParsedPage | list[Problem]:
     """Validate and flatten one archived page (in a worker process for a large fetch: the
     validated objects, most of a fetch's memory, never reach the run's process). A page
     with no archived body was too large to be read."""
+    from ingest.rmt_contract import parse_page  # pydantic and numpy, when a page is read
+
     landed, fetch_id = job
     name = landed.file.original_name
     if landed.file.archive_path is None:

@@ -8,9 +8,10 @@ import duckdb
 
 from expectations.sources import RMT as SUITES
 from expectations.sources import SourceGate
+from ingest import rmt
 from ingest.outcomes import Report
 from ingest.paths import SAMPLE_RMT_DIR, Paths
-from ingest.rmt_landing import SOURCE, FetchFailed
+from ingest.rmt_landing import FetchFailed
 from warehouse.shared.errors import RunFailed
 from warehouse.shared.summary import Scope, SourceSummary
 from warehouse.sources.registry import Inputs, Source, folder, load, register
@@ -21,8 +22,6 @@ _VERSION = ("intervention_id", "updated_at")
 def _new(con: duckdb.DuckDBPyConnection, paths: Paths, run_id: str, inputs: Inputs,
          gate: SourceGate) -> Report:
     """What the API (option `rmt_url`) or the export folder (`rmt_dir`) brings."""
-    from ingest import rmt  # its parser (pydantic) and HTTP client (requests), when a run loads
-
     url, exports = inputs.get("rmt_url"), folder(inputs.get("rmt_dir"), "RMT export folder")
     if url:
         if inputs.fetch_pages is None:
@@ -54,8 +53,6 @@ def reprocess_rmt(paths: Paths, run_id: str, scope: Scope, reread: bool, inputs:
     folder(inputs.get("rmt_dir"), "RMT export folder")
 
     def step(con: duckdb.DuckDBPyConnection, gate: SourceGate) -> Report:
-        from ingest import rmt
-
         redone = rmt.reprocess(con, run_id, paths.archive, gate) if reread else Report([])
         return redone + _new(con, paths, run_id, inputs, gate)
 
@@ -65,19 +62,13 @@ def reprocess_rmt(paths: Paths, run_id: str, scope: Scope, reread: bool, inputs:
 def fetch_with_environment_token(base_url: str, updated_since: str | None) -> list:
     """The API's pages with the token of $SPF_RMT_TOKEN: a run without a Prefect server has
     no Secret block to read it from."""
-    from ingest import rmt_api
+    from ingest import rmt_api  # the HTTP client (requests), for a run that calls the API
 
     token = rmt_api.token_from_environment()
     if not token:
         raise rmt_api.AuthFailed(f"No RMT API token: {rmt_api.TOKEN_ENV} is not set (a run "
                                  "without a Prefect server reads it from the environment only)")
     return rmt_api.fetch_pages(base_url, token, updated_since)
-
-
-def _release(*args, **kwargs):
-    from ingest import rmt
-
-    return rmt.release(*args, **kwargs)
 
 
 def _summary(report: Report) -> dict:
@@ -118,7 +109,7 @@ RMT = register(Source(
     accepted="select count(*) from raw.rmt_interventions",
     built_from=("fetches", "select coalesce(list(distinct fetch_id order by fetch_id), []) "
                            "from raw.rmt_fetches where status = 'loaded'"),
-    release=_release, owns=lambda key: key.startswith(f"{SOURCE}-"),
+    release=rmt.release, owns=lambda key: key.startswith(f"{rmt.SOURCE}-"),
     reporting_date=True,
     dated="""
         select exists (select 1 from raw.rmt_impact_snapshots where as_of > $1 and as_of <= $2)
