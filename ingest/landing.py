@@ -406,8 +406,8 @@ def land_directory(landing: Path, archive: Path, source: str,
     modification time stay the same. So is a file whose name cannot be recorded as it is,
     after its bytes are archived.
 
-    `unchanged` is what an earlier pass found already recorded (`Landing.unchanged`): a
-    file with the same status (`unchanged_key`) whose bytes are still recorded under its
+    `unchanged` is what an earlier pass archived or found recorded (`Landing.unchanged`):
+    a file with the same status (`unchanged_key`) whose bytes the state records under its
     name is not read again. A night with nothing new reads no file, where it read every
     delivery ever landed.
     """

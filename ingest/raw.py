@@ -174,20 +174,22 @@ def remember_unchanged(con: duckdb.DuckDBPyConnection, source: str,
     differs from what the pass started from (`before`): a quiet night writes nothing."""
     if found == before:
         return
-    names = sorted(found)
-    columns = list(zip(*(found[n][0] for n in names), strict=True)) if names else [()] * 5
+    rows = [(name, *key, sha) for name, (key, sha) in sorted(found.items())]
     con.execute("begin transaction")
     try:
         con.execute("delete from landing.unchanged where source = ?", [source])
-        if names:
+        if rows:  # one statement of lists, not a statement per file
+            names, sizes, mtimes, ctimes, inodes, devices, shas = zip(*rows, strict=True)
             con.execute("""
                 insert into landing.unchanged
-                select $source, unnest($names), unnest($sizes), unnest($mtimes),
-                       unnest($ctimes), unnest($inodes), unnest($devices), unnest($shas)""",
-                {"source": source, "names": names, "sizes": list(columns[0]),
-                 "mtimes": [str(v) for v in columns[1]], "ctimes": [str(v) for v in columns[2]],
-                 "inodes": [str(v) for v in columns[3]], "devices": [str(v) for v in columns[4]],
-                 "shas": [found[n][1] for n in names]})
+                select $source, unnest($names), unnest($sizes), unnest($mtimes)::hugeint,
+                       unnest($ctimes)::hugeint, unnest($inodes)::hugeint,
+                       unnest($devices)::hugeint, unnest($shas)""",
+                {"source": source, "names": list(names), "sizes": list(sizes),
+                 # as text: an inode or a device number may not fit in a BIGINT
+                 "mtimes": list(map(str, mtimes)), "ctimes": list(map(str, ctimes)),
+                 "inodes": list(map(str, inodes)), "devices": list(map(str, devices)),
+                 "shas": list(shas)})
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
