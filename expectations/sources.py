@@ -90,6 +90,12 @@ class SourceGate:
         self.run_name = run_name
         self.results: list[GateResult] = []
 
+    def prepare(self) -> None:
+        """Open the Great Expectations context now (importing it takes 3-4 s in a new
+        process): a caller with nothing else to do meanwhile, such as waiting on the
+        processes that parse a batch, calls it first."""
+        self.gates.context  # noqa: B018  (computed once, then kept)
+
     def __call__(self, frames: dict[str, pd.DataFrame]) -> dict[str, list[Problem]]:
         spec = self.suites
         batches = [(f"{spec.source}__{table}", spec.prepare(frame) if spec.prepare else frame,
