@@ -13,6 +13,11 @@ def whole(value) -> str:
     return NONE if value is None else f"{round(value):,}"
 
 
+def of_target(value, target) -> str:
+    """A count against its target, `13 of 21`; the count alone when there is none."""
+    return whole(value) if target is None else f"{whole(value)} of {whole(target)}"
+
+
 def pct(value, digits: int = 1) -> str:
     """A percentage: `23.3 %`."""
     return NONE if value is None else f"{value:,.{digits}f} %"

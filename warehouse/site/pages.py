@@ -322,9 +322,8 @@ class Site:
             "Focus countries achieving each step, against the phase's target",
             "focus countries", [Bar(f"Phase {r['phase']}, {self.names.step(r['step'])}",
                                     f(r["achieved_countries"]),
-                                    f"{r['achieved_countries']:,} of {r['target_countries']:,}"
-                                    if r["target_countries"] is not None
-                                    else f"{r['achieved_countries']:,}",
+                                    fmt.of_target(r["achieved_countries"],
+                                                  r["target_countries"]),
                                     f(r["target_countries"]), style=r["phase"] - 1)
                                 for r in rows],
             unit="count", target_label="target (countries)",
@@ -350,8 +349,7 @@ class Site:
         chart = BarChart(
             "People impacted per category, against the phase's target", "persons",
             [Bar(f"Phase {r['phase']}, {r['category_name'].lower()}", f(r["persons"]),
-                 fmt.whole(r["persons"]) + (f" of {fmt.whole(r['target_persons'])}"
-                                            if r["target_persons"] is not None else ""),
+                 fmt.of_target(r["persons"], r["target_persons"]),
                  f(r["target_persons"]), style=r["phase"] - 1) for r in rows],
             unit="persons", target_label="target (persons)",
             description="People impacted in each phase per impact category (the latest "
