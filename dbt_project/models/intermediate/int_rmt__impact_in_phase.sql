@@ -21,7 +21,7 @@ inner join {{ ref('int_rmt__outcomes_current') }} as o using (intervention_id, o
 inner join {{ ref('outcome_types') }} as t using (outcome_type)
 inner join {{ ref('int_rmt__interventions_current') }} as i using (intervention_id)
 inner join {{ ref('programme_phases') }} as p
-    on s.as_of between p.start_date and p.end_date
+    on {{ in_phase_window('s.as_of') }}
 where s.as_of <= {{ reporting_date() }}
 qualify row_number() over (
     partition by p.phase, s.intervention_id, s.outcome_id order by s.as_of desc

@@ -19,7 +19,7 @@ select
 from {{ ref('int_rmt__institutional_changes_current') }} as c
 inner join {{ ref('int_rmt__interventions_current') }} as i using (intervention_id)
 left join {{ ref('programme_phases') }} as p
-    on c.achieved_on between p.start_date and p.end_date
+    on {{ in_phase_window('c.achieved_on') }}
 where
     c.status = 'achieved'
     and c.achieved_on is not null

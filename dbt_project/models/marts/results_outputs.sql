@@ -18,5 +18,5 @@ select
 from {{ ref('int_rmt__outputs_current') }} as o
 inner join {{ ref('int_rmt__interventions_current') }} as i using (intervention_id)
 left join {{ ref('programme_phases') }} as p
-    on o.output_date between p.start_date and p.end_date
+    on {{ in_phase_window('o.output_date') }}
 where o.output_date is null or o.output_date <= {{ reporting_date() }}

@@ -18,4 +18,4 @@ from {{ ref('int_rmt__outcomes_latest_snapshot') }} as o
 inner join {{ ref('int_rmt__interventions_current') }} as i using (intervention_id)
 inner join {{ ref('outcome_types') }} as t using (outcome_type)
 left join {{ ref('programme_phases') }} as p
-    on o.as_of between p.start_date and p.end_date
+    on {{ in_phase_window('o.as_of') }}
