@@ -41,6 +41,7 @@ from ingest.ssi_workbook import (
     submission_id,
 )
 from warehouse.shared.errors import RunFailed
+from warehouse.shared.tables import as_dicts
 
 if TYPE_CHECKING:
     # openpyxl and the message catalogue, imported when a workbook is written: a night
@@ -138,10 +139,8 @@ def _warnings(warehouse: Path | duckdb.DuckDBPyConnection | None, sid: str | Non
         if not con.execute("select count(*) from duckdb_tables() where schema_name = 'ops' "
                            "and table_name = 'submission_checks'").fetchone()[0]:
             return []
-        cursor = con.execute("select * from ops.submission_checks where submission_id = ? "
-                             "order by item, sex", [sid])
-        names = [d[0] for d in cursor.description]
-        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        rows = as_dicts(con.execute("select * from ops.submission_checks "
+                                    "where submission_id = ? order by item, sex", [sid]))
     finally:
         if owned:
             con.close()

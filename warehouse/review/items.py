@@ -32,6 +32,7 @@ from ingest.paths import Paths
 from warehouse.review.feedback import FeedbackError, _records, find_file
 from warehouse.shared.errors import RunFailed
 from warehouse.shared.lock import writer_lock
+from warehouse.shared.tables import as_dicts
 
 WARNING, FLAGGED = "warning", "flagged"
 TURNED_AWAY = ("rejected", "quarantined")
@@ -161,8 +162,7 @@ def open_items(paths: Paths) -> list[ReviewItem]:
                    any_value(revision) as revision, any_value(run_id) as run_id,
                    max(processed_at) as processed_at
             from raw.ssi_files where status != 'duplicate' group by sha256""")
-        names = [d[0] for d in cursor.description]
-        records = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        records = as_dicts(cursor)
         notes = _notes(con)
     finally:
         con.close()

@@ -19,6 +19,12 @@ from ingest.terminal import printable
 FORMATS = ("table", "csv", "json")
 
 
+def as_dicts(cursor) -> list[dict]:
+    """The rows a DuckDB cursor has left, each as a dict of column -> value."""
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
 def escaped_rows(rows: list[tuple]) -> Iterator[list]:
     for row in rows:
         yield [printable(v) if isinstance(v, str) else v for v in row]

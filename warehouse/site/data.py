@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.shared.errors import RunFailed
+from warehouse.shared.tables import as_dicts
 
 Row = dict
 
@@ -146,18 +147,12 @@ QUERIES = {
 }
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[Row]:
-    cursor = con.execute(sql)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
 def read(warehouse: Path) -> Published:
     """Read what the pages show from a published warehouse file (or a kept publication)."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        publication = _rows(con, "select * from ops.publications order by sequence desc "
-                                 "limit 1")
+        publication = as_dicts(con.execute("select * from ops.publications "
+                                           "order by sequence desc limit 1"))
         if not publication:
             raise RunFailed(f"{warehouse} has no publication (ops.publications is empty)")
         info = dict(con.execute("select key, value from ops.build_info").fetchall())
@@ -167,7 +162,7 @@ def read(warehouse: Path) -> Published:
         tables, missing = {}, set()
         for name, sql in QUERIES.items():
             try:
-                tables[name] = _rows(con, sql)
+                tables[name] = as_dicts(con.execute(sql))
             except duckdb.CatalogException:  # a mart this publication does not have
                 missing.add(name)
             except duckdb.BinderException:  # a column it does not have yet
