@@ -173,10 +173,6 @@ class Site:
             self._set = set(self.country_codes)
         return self._set
 
-    def area_links(self, codes) -> list[tuple[str, str]]:
-        return [(self.names.area(c), f"themes/{c}.html" if c in self.names.areas else None)
-                for c in codes or []]
-
     # -- shared figures --------------------------------------------------------------------
 
     def intervention_rows(self, rows: list[dict]) -> list[dict]:
