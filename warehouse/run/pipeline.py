@@ -100,8 +100,8 @@ def write_report(paths: Paths, summary: RunSummary) -> str:
     """Write the run's summary page beside the Data Docs, and the index of runs; return its
     path. A run that published or reviewed submissions first writes the review (its open
     items, one page each); a night with nothing new, or a failed run, leaves it as it is."""
+    report.write_record(summary, paths.docs)  # what the review's pages and the index read
     if summary["published"] or summary.get("review"):
-        report.write_record(summary, paths.docs)  # what the review's pages read of the run
         try:
             review_pages.write_review(paths)
         except Exception:  # the run's own page must still be written

@@ -174,7 +174,7 @@ def _review(summary: RunSummary, docs: Path | None) -> Table | None:
                                        r.get("flagged", []))),
         Line("; ".join(pages.rounded(t) for t in [*r["problems"], *r.get("warnings", []),
                                                    *r.get("flagged", [])])),
-        Line("its page", page(r)) if page(r) else Line(""),
+        Line("its page", link) if (link := page(r)) else Line(""),
         Line("workbook", _relative(r.get("feedback"), docs)) if r.get("feedback")
         else Line("")] for r in rows])
 
@@ -287,8 +287,8 @@ def state_of(summary: RunSummary) -> str:
 
 
 def write_html(summary: RunSummary, docs: Path) -> Path:
-    """Write docs/runs/<run_id>.html and docs/runs/latest.html, and the index of every run;
-    return the run's page."""
+    """Write docs/runs/<run_id>.html and docs/runs/latest.html, and the index of every run
+    (from the runs' records: `write_record` first); return the run's page."""
     runs = docs / "runs"
     runs.mkdir(parents=True, exist_ok=True)
     target = runs / f"{summary['run_id']}.html"
@@ -306,7 +306,6 @@ def write_html(summary: RunSummary, docs: Path) -> Path:
                      pages.nav(docs), lead=f"{summary['kind']} run, {state}")
     (runs / "latest.html").write_text(
         target.read_text(encoding="utf-8"), encoding="utf-8")  # same folder: same links
-    write_record(summary, docs)
     write_index(docs)
     return target
 
